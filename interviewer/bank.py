@@ -1,0 +1,194 @@
+"""Load and validate question-bank files; select questions for an interview plan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .domain import Plan, Question
+from .resources import builtin_bank_dir
+
+try:  # libyaml's C loader is several times faster; fall back to pure Python where it is missing.
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+BANK_SUFFIXES = (".yaml", ".yml")
+
+
+class BankError(Exception):
+    """One or more problems in bank files; each line names the file, the question id and the field."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Bank:
+    questions: dict[str, Question]
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def get(self, question_id: str) -> Question:
+        try:
+            return self.questions[question_id]
+        except KeyError:
+            raise KeyError(f"no question with id {question_id!r} in the bank") from None
+
+    def filter(
+        self,
+        track: str | None = None,
+        categories: Iterable[str] = (),
+        min_difficulty: int = 1,
+        max_difficulty: int = 5,
+    ) -> list[Question]:
+        cats = set(categories)
+        return [
+            q
+            for q in self.questions.values()
+            if (track is None or track in q.tracks)
+            and (not cats or q.category in cats)
+            and min_difficulty <= q.difficulty <= max_difficulty
+        ]
+
+    def categories(self) -> list[str]:
+        return sorted({q.category for q in self.questions.values()})
+
+    def select(self, plan: Plan) -> list[Question]:
+        """Pick the plan's questions: seeded shuffle, then interleave categories so topics vary."""
+        pool = self.filter(plan.track, plan.categories, plan.min_difficulty, plan.max_difficulty)
+        rng = random.Random(plan.seed)
+        pool.sort(key=lambda q: q.id)
+        rng.shuffle(pool)
+        by_cat: dict[str, list[Question]] = {}
+        for q in pool:
+            by_cat.setdefault(q.category, []).append(q)
+        order = list(by_cat)
+        picked: list[Question] = []
+        while len(picked) < plan.questions and any(by_cat.values()):
+            for cat in order:
+                if by_cat[cat] and len(picked) < plan.questions:
+                    picked.append(by_cat[cat].pop(0))
+        return picked
+
+
+def fingerprint(questions: Iterable[Question]) -> str:
+    """A short content hash, recorded in transcripts so a regrade knows which bank it saw."""
+    digest = hashlib.sha256()
+    for q in sorted(questions, key=lambda q: q.id):
+        digest.update(json.dumps(q.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def bank_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in BANK_SUFFIXES and p.is_file())
+    return [path]
+
+
+def load_bank(extra: Sequence[Path] = (), include_builtin: bool = True) -> Bank:
+    """Load the shipped bank plus any extra files or folders; raise BankError listing every problem."""
+    roots = ([builtin_bank_dir()] if include_builtin else []) + [Path(p) for p in extra]
+    problems: list[str] = []
+    questions: dict[str, Question] = {}
+    sources: dict[str, Path] = {}
+    for root in roots:
+        if not root.exists():
+            problems.append(f"{root}: no such file or folder")
+            continue
+        files = bank_files(root)
+        if root.is_dir() and not files:
+            problems.append(f"{root}: no .yaml files in this folder")
+        for path in files:
+            for q in _load_file(path, problems):
+                if q.id in questions:
+                    problems.append(f"{path}: {q.id}: id: duplicate; already defined in {sources[q.id]}")
+                    continue
+                questions[q.id] = q
+                sources[q.id] = path
+    if problems:
+        raise BankError(problems)
+    return Bank(questions, sources)
+
+
+def _load_file(path: Path, problems: list[str]) -> list[Question]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return []
+    try:
+        data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(f"{path}: not valid YAML{where}: {reason}")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(f"{path}: the file must be a list of questions, found a {type(data).__name__}")
+        return []
+    out: list[Question] = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            problems.append(f"{path}: item {index + 1}: must be a mapping of question fields")
+            continue
+        qid = item.get("id") if isinstance(item.get("id"), str) else f"item {index + 1}"
+        try:
+            out.append(Question.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(f"{path}: {qid}: {line}" for line in describe_errors(exc, item))
+    return out
+
+
+def describe_errors(exc: ValidationError, data: Any) -> list[str]:
+    """One line per error: a readable field path (list items named by their id) and the reason."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        path = _field_path(err["loc"], data)
+        lines.append(f"{path or '(question)'}: {_reason(err)}")
+    return lines
+
+
+def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if part == "[key]":
+            parts.append("(key)")
+            continue
+        if isinstance(part, int) and isinstance(node, list):
+            item = node[part] if part < len(node) else None
+            label = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else part
+            if parts:
+                parts[-1] += f"[{label}]"
+            else:
+                parts.append(f"[{label}]")
+            node = item
+            continue
+        parts.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _reason(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing required field"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")

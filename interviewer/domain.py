@@ -1,0 +1,300 @@
+"""Domain models: questions and rubrics, follow-up decisions, feedback, turns and transcripts."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
+
+Lang = Literal["ko", "en"]
+LANGS: tuple[Lang, ...] = ("ko", "en")
+Track = Literal["mlse", "mle", "backend"]
+TRACKS: tuple[Track, ...] = ("mlse", "mle", "backend")
+
+SCHEMA_VERSION = 1
+MIN_SCORE, MAX_SCORE = 1, 5
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Score = Annotated[int, Field(ge=MIN_SCORE, le=MAX_SCORE)]
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+class Strict(BaseModel):
+    """Base for bank models: unknown fields are errors, so typos in YAML never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(Strict):
+    ko: Text
+    en: Text
+
+    def __call__(self, lang: Lang) -> str:
+        return self.ko if lang == "ko" else self.en
+
+
+class BilingualList(Strict):
+    ko: list[Text] = Field(min_length=1)
+    en: list[Text] = Field(min_length=1)
+
+    def __call__(self, lang: Lang) -> list[str]:
+        return self.ko if lang == "ko" else self.en
+
+
+class Criterion(Strict):
+    id: Slug
+    name: Bilingual
+    weight: int = Field(ge=1, le=100)
+    anchors: dict[int, Bilingual] = Field(description="what an answer scoring 1, 3 and 5 contains")
+    key_points: list[Slug] = Field(min_length=1, description="ids of the key points this criterion is scored on")
+
+    @model_validator(mode="after")
+    def _all_anchors(self) -> Self:
+        if set(self.anchors) != {1, 3, 5}:
+            raise ValueError(f"anchors must be given for exactly 1, 3 and 5, got {sorted(self.anchors)}")
+        return self
+
+
+class KeyPoint(Strict):
+    """Something a strong answer covers; listed most important first."""
+
+    id: Slug
+    text: Bilingual
+    cues: BilingualList
+    follow_up: Bilingual = Field(description="asked when the point is missing")
+    deepen: Bilingual = Field(description="asked when the point is present, one level deeper")
+
+
+class Question(Strict):
+    id: QuestionId
+    category: Slug
+    tracks: list[Track] = Field(min_length=1)
+    difficulty: int = Field(ge=1, le=5)
+    text: Bilingual
+    rubric: list[Criterion] = Field(min_length=1)
+    key_points: list[KeyPoint] = Field(min_length=1)
+    model_answer: Bilingual
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.id.split("/", 1)[0] != self.category:
+            raise ValueError(f"id prefix must equal the category {self.category!r}")
+        total = sum(c.weight for c in self.rubric)
+        if total != 100:
+            raise ValueError(f"rubric weights sum to {total}, must be 100")
+        _unique("rubric criterion", [c.id for c in self.rubric])
+        _unique("key point", [k.id for k in self.key_points])
+        known = {k.id for k in self.key_points}
+        used: set[str] = set()
+        for c in self.rubric:
+            unknown = [k for k in c.key_points if k not in known]
+            if unknown:
+                raise ValueError(f"criterion {c.id!r} names unknown key points {unknown}")
+            used.update(c.key_points)
+        orphans = [k for k in known if k not in used]
+        if orphans:
+            raise ValueError(f"key points {sorted(orphans)} belong to no rubric criterion")
+        return self
+
+    def key_point(self, kp_id: str) -> KeyPoint:
+        return next(k for k in self.key_points if k.id == kp_id)
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        return next(c for c in self.rubric if c.id == criterion_id)
+
+
+def _unique(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"duplicate {what} id {i!r}")
+        seen.add(i)
+
+
+def matches_language(text: str, lang: Lang) -> bool:
+    """Cheap check that model-written text is in the session language."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    hangul = sum(1 for ch in letters if _HANGUL.match(ch))
+    # Korean prose routinely carries English terms (TCP, GPU), so a modest share of Hangul is enough.
+    return hangul / len(letters) >= 0.2 if lang == "ko" else hangul / len(letters) < 0.05
+
+
+# --- decisions and feedback -------------------------------------------------------------------
+
+FollowUpKind = Literal["follow_up", "deepen"]
+
+
+class FollowUpDecision(BaseModel):
+    """Ask one follow-up (and why), or move on to the next question."""
+
+    action: Literal["ask", "move_on"]
+    text: str | None = None
+    kind: FollowUpKind | None = None
+    target: str | None = Field(default=None, description="the key point the follow-up probes")
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Self:
+        if self.action == "ask" and not (self.text and self.text.strip()):
+            raise ValueError("an 'ask' decision needs the follow-up text")
+        ctx: dict[str, Any] = info.context or {}
+        question: Question | None = ctx.get("question")
+        if self.action == "ask" and self.text:
+            if question is not None and self.target is not None:
+                if self.target not in {k.id for k in question.key_points}:
+                    raise ValueError(f"target {self.target!r} is not a key point of {question.id}")
+            asked = {_norm(t) for t in ctx.get("asked", [])}
+            if _norm(self.text) in asked:
+                raise ValueError("the follow-up repeats a question already asked")
+            lang: Lang | None = ctx.get("lang")
+            if lang and not matches_language(self.text, lang):
+                raise ValueError(f"the follow-up is not in the session language ({lang})")
+        return self
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+class CriterionScore(BaseModel):
+    criterion_id: str
+    weight: int = Field(ge=1, le=100)
+    score: Score
+    evidence: list[str] = Field(default_factory=list, description="quotes from the candidate's answers")
+    rationale: str = ""
+
+
+class MissedPoint(BaseModel):
+    key_point_id: str
+    what_strong_answers_say: str
+
+
+class Feedback(BaseModel):
+    """Per-criterion scores with evidence; `overall` is always recomputed here from the weights."""
+
+    criteria: list[CriterionScore]
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    missed: list[MissedPoint] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    overall: float = 0.0
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Self:
+        total = sum(c.weight for c in self.criteria)
+        if total != 100:
+            raise ValueError(f"criterion weights sum to {total}, must be 100")
+        self.overall = round(sum(c.score * c.weight for c in self.criteria) / 100, 2)
+        ctx: dict[str, Any] = info.context or {}
+        question: Question | None = ctx.get("question")
+        if question is not None:
+            got = [c.criterion_id for c in self.criteria]
+            want = [c.id for c in question.rubric]
+            if sorted(got) != sorted(want):
+                raise ValueError(f"criterion ids {got} must be exactly the rubric's {want}")
+        answer: str | None = ctx.get("answer")
+        for c in self.criteria:
+            if c.score > MIN_SCORE and not c.evidence:
+                raise ValueError(f"criterion {c.criterion_id!r} scores {c.score} without quoted evidence")
+            if answer is not None:
+                for quote in c.evidence:
+                    if _norm(quote) not in _norm(answer):
+                        raise ValueError(f"evidence for {c.criterion_id!r} is not in the answer: {quote[:60]!r}")
+        return self
+
+    def score_of(self, criterion_id: str) -> int:
+        return next(c.score for c in self.criteria if c.criterion_id == criterion_id)
+
+
+# --- interview records --------------------------------------------------------------------------
+
+Role = Literal["interviewer", "candidate"]
+TurnKind = Literal[
+    "question",  # the seed question
+    "follow_up",  # probes a missing key point
+    "deepen",  # goes one level deeper on a covered key point
+    "hint",
+    "reason_aloud",  # the invitation to reason aloud after "I don't know"
+    "answer",
+    "idk",
+    "skip",
+]
+
+
+class Turn(BaseModel):
+    role: Role
+    kind: TurnKind
+    text: str
+    at: datetime
+    target: str | None = None
+    truncated: bool = Field(default=False, description="the answer was cut for the backend")
+    no_answer: bool = False
+    elapsed_s: float | None = Field(default=None, description="time the candidate took to answer")
+
+
+QuestionStatus = Literal["open", "graded", "ended"]
+
+
+class QuestionRecord(BaseModel):
+    question: Question = Field(description="a snapshot, so a transcript stays readable if the bank changes")
+    turns: list[Turn] = Field(default_factory=list)
+    status: QuestionStatus = "open"
+    skipped: bool = False
+    feedback: Feedback | None = None
+    decisions: list[FollowUpDecision] = Field(default_factory=list)
+
+    @property
+    def follow_ups_asked(self) -> int:
+        return sum(1 for t in self.turns if t.kind in ("follow_up", "deepen"))
+
+    @property
+    def hints(self) -> int:
+        return sum(1 for t in self.turns if t.kind == "hint")
+
+    def answers(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == "candidate" and t.kind == "answer"]
+
+    def answer_text(self) -> str:
+        return "\n\n".join(t.text for t in self.answers() if t.text)
+
+
+class Plan(BaseModel):
+    track: Track = "mlse"
+    categories: list[str] = Field(default_factory=list, description="empty means all")
+    questions: int = Field(default=5, ge=1, le=100)
+    follow_ups: int = Field(default=2, ge=0, le=10)
+    min_difficulty: int = Field(default=1, ge=1, le=5)
+    max_difficulty: int = Field(default=5, ge=1, le=5)
+    lang: Lang = "ko"
+    seed: int = 0
+
+
+class Transcript(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    session_id: str
+    created_at: datetime
+    updated_at: datetime
+    plan: Plan
+    provider: str
+    model: str | None = None
+    bank_fingerprint: str
+    prompt_hashes: dict[str, str] = Field(default_factory=dict)
+    records: list[QuestionRecord]
+    finished: bool = False
+    draft: str | None = Field(default=None, description="an answer being typed when the app closed")
+
+    @property
+    def overall(self) -> float | None:
+        scores = [r.feedback.overall for r in self.records if r.feedback is not None]
+        return round(sum(scores) / len(scores), 2) if scores else None
+
+    @property
+    def current(self) -> QuestionRecord | None:
+        return next((r for r in self.records if r.status == "open"), None)
