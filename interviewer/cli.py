@@ -1,0 +1,350 @@
+"""Command-line entry point: argument parsing and dispatch for every mode."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shlex
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .bank import Bank, BankError, load_bank
+from .domain import LANGS, TRACKS, Lang, Plan, Question
+from .engine import Engine, EngineError, new_transcript
+from .llm.offline import OfflineBackend
+from .settings import Settings
+from .store import Store, StoreError
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def default_lang() -> Lang:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+def _difficulty(value: str) -> tuple[int, int]:
+    try:
+        lo, _, hi = value.partition("-")
+        low, high = int(lo), int(hi or lo)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or MIN-MAX with numbers 1-5, got {value!r}") from None
+    if not 1 <= low <= high <= 5:
+        raise argparse.ArgumentTypeError(f"difficulty must satisfy 1 <= MIN <= MAX <= 5, got {value!r}")
+    return low, high
+
+
+def _count(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if not low <= n <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {n}")
+        return n
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-dir", type=Path, help="where transcripts are kept (env INTERVIEWER_DATA_DIR)")
+    banks = argparse.ArgumentParser(add_help=False)
+    banks.add_argument(
+        "--bank", type=Path, action="append", default=[], metavar="PATH", help="extra bank file or folder"
+    )
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=LANGS, help="ko or en (default: from your locale)")
+
+    parser = argparse.ArgumentParser(
+        prog="interviewer", description="Mock technical interviews with follow-up questions and rubric feedback."
+    )
+    parser.add_argument("--version", action="version", version=f"interviewer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    practice = sub.add_parser("practice", parents=[data, banks, lang], help="start a mock interview")
+    practice.add_argument("--plain", action="store_true", help="plain text on stdin/stdout (works with pipes)")
+    practice.add_argument("--track", choices=TRACKS, default="mlse", help="default: mlse")
+    practice.add_argument(
+        "--category", action="append", default=[], metavar="C", help="only these categories (repeatable)"
+    )
+    practice.add_argument("--questions", type=_count(1, 100), default=5, metavar="N", help="default: 5")
+    practice.add_argument("--follow-ups", type=_count(0, 10), default=2, metavar="N", help="per question; default: 2")
+    practice.add_argument("--difficulty", type=_difficulty, default=(1, 5), metavar="MIN-MAX", help="e.g. 2-4")
+    practice.add_argument("--seed", type=int, help="question selection seed (default: random, recorded)")
+    practice.add_argument("--provider", choices=["auto", "offline"], default="auto", help="default: auto")
+
+    resume = sub.add_parser("resume", parents=[data], help="continue an unfinished session")
+    resume.add_argument("session", nargs="?", metavar="SESSION_ID", help="default: the latest unfinished one")
+    resume.add_argument("--plain", action="store_true", help="plain text on stdin/stdout")
+
+    sessions = sub.add_parser("sessions", parents=[data], help="list saved sessions, newest first")
+    sessions.add_argument("--json", action="store_true", help="machine-readable output")
+
+    report = sub.add_parser("report", parents=[data], help="print a session's report")
+    report.add_argument("session", metavar="SESSION_ID")
+    report.add_argument("--format", choices=["md", "json"], default="md")
+
+    bank = sub.add_parser("bank", help="inspect and validate question banks")
+    bank_sub = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
+    validate = bank_sub.add_parser("validate", parents=[banks], help="check bank files (with the shipped bank)")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    listing = bank_sub.add_parser("list", parents=[banks, lang], help="list questions")
+    listing.add_argument("--track", choices=TRACKS)
+    listing.add_argument("--category", action="append", default=[], metavar="C")
+    listing.add_argument("--json", action="store_true")
+    show = bank_sub.add_parser("show", parents=[banks, lang], help="show one question in full")
+    show.add_argument("question_id", metavar="ID")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BankError as exc:
+        for line in exc.problems:
+            print(f"interviewer: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CliError as exc:
+        print(f"interviewer: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (StoreError, EngineError) as exc:
+        print(f"interviewer: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "practice"
+    if command == "practice":
+        if args.command is None:  # bare `interviewer`: fill in the practice defaults
+            args = build_parser().parse_args(["practice"])
+        return _practice(args)
+    if command == "resume":
+        return _resume(args)
+    if command == "sessions":
+        return _sessions(args)
+    if command == "report":
+        return _report(args)
+    return _bank(args)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(Settings().resolved_data_dir(args.data_dir))
+
+
+def _resume_command(session_id: str, data_dir: Path | None) -> str:
+    parts = ["interviewer", "resume", session_id]
+    if data_dir is not None:
+        parts += ["--data-dir", str(data_dir)]
+    return shlex.join(parts)
+
+
+def _practice(args: argparse.Namespace) -> int:
+    bank = load_bank(args.bank)
+    categories = [c for value in args.category for c in value.split(",") if c]
+    unknown = sorted(set(categories) - set(bank.categories()))
+    if unknown:
+        raise CliError(f"unknown category {', '.join(unknown)} (known: {', '.join(bank.categories())})")
+    plan = Plan(
+        track=args.track,
+        categories=categories,
+        questions=args.questions,
+        follow_ups=args.follow_ups,
+        min_difficulty=args.difficulty[0],
+        max_difficulty=args.difficulty[1],
+        lang=args.lang or default_lang(),
+        seed=args.seed if args.seed is not None else secrets.randbelow(1_000_000),
+    )
+    store = _store(args)
+    store.check_writable()
+    backend = OfflineBackend()
+    engine = Engine(new_transcript(plan, bank, backend), backend, store)
+    return _run_plain(engine, args.data_dir)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.session:
+        transcript = store.load(args.session)
+    else:
+        found = store.latest_unfinished()
+        if found is None:
+            raise CliError(f"no unfinished session in {store.sessions_dir}", code=1)
+        transcript = found
+    if transcript.finished:
+        raise CliError(
+            f"session {transcript.session_id} is finished; see `interviewer report {transcript.session_id}`", code=1
+        )
+    store.check_writable()
+    return _run_plain(Engine(transcript, OfflineBackend(), store), args.data_dir)
+
+
+def _run_plain(engine: Engine, data_dir: Path | None) -> int:
+    from .plain import PlainFrontEnd
+
+    command = _resume_command(engine.transcript.session_id, data_dir)
+    return PlainFrontEnd(engine, resume_command=command, out=sys.stdout).run()
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    store = _store(args)
+    summaries, problems = store.summaries()
+    for line in problems:
+        print(f"interviewer: skipped {line}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([s.model_dump(mode="json") for s in summaries], ensure_ascii=False, indent=2))
+        return 0
+    if not summaries:
+        print(f"No sessions yet in {store.sessions_dir}. Start one with `interviewer practice`.")
+        return 0
+    rows = [["session", "date", "track", "questions", "overall", "status"]]
+    for s in summaries:
+        rows.append(
+            [
+                s.session_id,
+                s.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                s.track,
+                f"{s.answered}/{s.questions}",
+                "–" if s.overall is None else f"{s.overall:.2f}",
+                "finished" if s.finished else "unfinished",
+            ]
+        )
+    print(_table(rows))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import build_report, to_markdown
+
+    report = build_report(_store(args).load(args.session))
+    if args.format == "json":
+        print(report.model_dump_json(indent=2))
+    else:
+        print(to_markdown(report), end="")
+    return 0
+
+
+def _bank(args: argparse.Namespace) -> int:
+    if args.bank_command == "validate":
+        bank = load_bank([*args.paths, *args.bank])
+        extra = [p for p in bank.sources.values() if any(_under(p, root) for root in [*args.paths, *args.bank])]
+        checked = f"{len(set(extra))} file(s) checked, " if args.paths or args.bank else ""
+        print(f"OK: {checked}{len(bank)} questions in the bank ({_track_counts(bank)})")
+        return 0
+    bank = load_bank(args.bank)
+    lang: Lang = args.lang or default_lang()
+    if args.bank_command == "list":
+        return _bank_list(bank, args, lang)
+    try:
+        question = bank.get(args.question_id)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+    print(_show(question, lang))
+    return 0
+
+
+def _under(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _track_counts(bank: Bank) -> str:
+    return ", ".join(f"{t} {len(bank.filter(track=t))}" for t in TRACKS)
+
+
+def _bank_list(bank: Bank, args: argparse.Namespace, lang: Lang) -> int:
+    questions = bank.filter(track=args.track, categories=args.category)
+    questions.sort(key=lambda q: (q.category, q.difficulty, q.id))
+    if args.json:
+        items = [
+            {
+                "id": q.id,
+                "category": q.category,
+                "difficulty": q.difficulty,
+                "tracks": q.tracks,
+                "text": q.text(lang),
+            }
+            for q in questions
+        ]
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    rows = [["id", "diff", "tracks", "question"]]
+    rows += [[q.id, str(q.difficulty), ",".join(q.tracks), q.text(lang)] for q in questions]
+    print(_table(rows, last_max=60))
+    print(f"\n{len(questions)} question(s)")
+    return 0
+
+
+def _show(q: Question, lang: Lang) -> str:
+    lines = [
+        f"{q.id}  ·  {q.category}  ·  difficulty {q.difficulty}  ·  tracks {', '.join(q.tracks)}",
+        "",
+        q.text(lang),
+        "",
+        "Rubric" if lang == "en" else "채점 기준",
+    ]
+    for c in q.rubric:
+        lines.append(f"  {c.id} ({c.weight}%) — {c.name(lang)}   [key points: {', '.join(c.key_points)}]")
+        for score in (1, 3, 5):
+            lines.append(f"    {score}: {c.anchors[score](lang)}")
+    lines += ["", "Key points" if lang == "en" else "핵심 포인트"]
+    for k in q.key_points:
+        lines += [
+            f"  {k.id}: {k.text(lang)}",
+            f"    cues: {', '.join(k.cues(lang))}",
+            f"    follow-up: {k.follow_up(lang)}",
+            f"    deepen: {k.deepen(lang)}",
+        ]
+    lines += ["", "Model answer" if lang == "en" else "모범 답안", q.model_answer(lang).rstrip()]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if _width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if _width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _table(rows: list[list[str]], last_max: int | None = None) -> str:
+    if last_max is not None:
+        rows = [[*r[:-1], _clip(r[-1], last_max)] for r in rows]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(r)).rstrip() for r in rows
+    )

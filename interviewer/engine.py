@@ -1,0 +1,297 @@
+"""The interview state machine: ask → answer → follow-ups → grade → next. No UI code.
+
+All state lives in the transcript, so a session saved at any point resumes exactly there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from .bank import Bank, fingerprint
+from .domain import Plan, QuestionRecord, Transcript, Turn, TurnKind
+from .events import (
+    Action,
+    Answer,
+    Command,
+    Event,
+    HintGiven,
+    InterviewFinished,
+    Notice,
+    Prompt,
+    PromptKind,
+    QuestionGraded,
+    SessionStarted,
+)
+from .llm.base import Backend, FollowUpRequest, GradeRequest
+from .llm.offline import next_hint
+from .matching import clean_answer
+from .phrases import say
+from .store import Store, StoreError, new_session_id
+
+MAX_ANSWER_CHARS = 20_000
+_PROMPT_KINDS: dict[str, PromptKind] = {k: k for k in ("question", "follow_up", "deepen", "reason_aloud")}
+
+
+class EngineError(Exception):
+    """The front end asked for something the interview cannot do now."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_transcript(plan: Plan, bank: Bank, backend: Backend, session_id: str | None = None) -> Transcript:
+    questions = bank.select(plan)
+    if not questions:
+        raise EngineError("no question in the bank matches this plan (track, categories, difficulty)")
+    now = _now()
+    return Transcript(
+        session_id=session_id or new_session_id(now),
+        created_at=now,
+        updated_at=now,
+        plan=plan,
+        provider=backend.provider,
+        model=backend.model,
+        bank_fingerprint=fingerprint(questions),
+        records=[QuestionRecord(question=q) for q in questions],
+    )
+
+
+class Engine:
+    def __init__(self, transcript: Transcript, backend: Backend, store: Store | None = None) -> None:
+        self.transcript = transcript
+        self.backend = backend
+        self.store = store
+        self._empty_strikes = 0
+        self._prompt_shown = time.monotonic()
+        self._unsaved = False
+
+    @property
+    def finished(self) -> bool:
+        return self.transcript.finished
+
+    @property
+    def unsaved(self) -> bool:
+        return self._unsaved
+
+    @property
+    def lang(self) -> str:
+        return self.transcript.plan.lang
+
+    async def start(self) -> AsyncIterator[Event]:
+        """Open the session (new or resumed) and show whatever is waiting for an answer."""
+        t = self.transcript
+        resumed = any(r.turns for r in t.records)
+        yield SessionStarted(
+            session_id=t.session_id,
+            plan=t.plan,
+            provider=t.provider,
+            model=t.model,
+            total=len(t.records),
+            resumed=resumed,
+            draft=t.draft,
+        )
+        if t.finished:
+            yield InterviewFinished(session_id=t.session_id, overall=t.overall)
+            return
+        rec = t.current
+        assert rec is not None  # an unfinished transcript always has an open record
+        last = rec.turns[-1] if rec.turns else None
+        if last is None:
+            self._ask_seed(rec)
+            async for e in self._save_then([self._prompt(rec)]):
+                yield e
+        elif last.role == "candidate":
+            # Stopped after the answer was saved but before the interviewer replied: reply now.
+            async for e in self._after_answer(rec):
+                yield e
+        else:
+            yield self._prompt(rec)
+
+    async def submit(self, action: Action) -> AsyncIterator[Event]:
+        rec = self.transcript.current
+        if self.transcript.finished or rec is None:
+            raise EngineError("the interview is over")
+        if isinstance(action, Answer):
+            handler = self._answer(rec, action.text)
+        elif action.kind == "hint":
+            handler = self._hint(rec)
+        elif action.kind == "skip":
+            handler = self._skip(rec)
+        elif action.kind == "idk":
+            handler = self._idk(rec)
+        else:
+            handler = self._end(rec)
+        async for e in handler:
+            yield e
+
+    def set_draft(self, text: str | None) -> None:
+        """Keep an answer being typed, so closing the app mid-answer loses nothing."""
+        self.transcript.draft = text or None
+        self._save()
+
+    # --- actions ---------------------------------------------------------------------------
+
+    async def _answer(self, rec: QuestionRecord, raw: str) -> AsyncIterator[Event]:
+        text = clean_answer(raw)
+        elapsed = round(time.monotonic() - self._prompt_shown, 1)
+        if not text.strip():
+            if self._empty_strikes == 0:
+                self._empty_strikes = 1
+                yield Notice(level="warning", text=say("empty_retry", self.lang))
+                return
+            self._empty_strikes = 0
+            rec.turns.append(self._turn("candidate", "answer", "", no_answer=True, elapsed_s=elapsed))
+            yield Notice(text=say("no_answer", self.lang))
+        else:
+            self._empty_strikes = 0
+            truncated = len(text) > MAX_ANSWER_CHARS
+            rec.turns.append(self._turn("candidate", "answer", text, truncated=truncated, elapsed_s=elapsed))
+            if truncated:
+                yield Notice(level="warning", text=say("truncated", self.lang, limit=MAX_ANSWER_CHARS))
+        self.transcript.draft = None
+        self._save()  # the answer is on disk before any backend call can fail or hang
+        async for e in self._after_answer(rec):
+            yield e
+
+    async def _after_answer(self, rec: QuestionRecord) -> AsyncIterator[Event]:
+        last_prompt = next((t for t in reversed(rec.turns) if t.role == "interviewer"), None)
+        if last_prompt is not None and last_prompt.kind == "reason_aloud":
+            async for e in self._finish_question(rec):
+                yield e
+            return
+        remaining = self.transcript.plan.follow_ups - rec.follow_ups_asked
+        decision = None
+        if remaining > 0 and not rec.turns[-1].no_answer:
+            request = FollowUpRequest(
+                question=rec.question, turns=self._for_backend(rec), lang=self.transcript.plan.lang, remaining=remaining
+            )
+            decision = await self.backend.follow_up(request)
+            rec.decisions.append(decision)
+        if decision is not None and decision.action == "ask" and decision.text:
+            rec.turns.append(self._turn("interviewer", decision.kind or "follow_up", decision.text, target=decision.target))
+            async for e in self._save_then([self._prompt(rec)]):
+                yield e
+        else:
+            async for e in self._finish_question(rec):
+                yield e
+
+    async def _hint(self, rec: QuestionRecord) -> AsyncIterator[Event]:
+        found = next_hint(rec.question, rec.turns, self.transcript.plan.lang)
+        if found is None:
+            yield Notice(text=say("no_more_hints", self.lang))
+            return
+        target, text = found
+        rec.turns.append(self._turn("interviewer", "hint", text, target=target))
+        async for e in self._save_then([HintGiven(text=say("hint", self.lang, text=text))]):
+            yield e
+
+    async def _skip(self, rec: QuestionRecord) -> AsyncIterator[Event]:
+        rec.turns.append(self._turn("candidate", "skip", ""))
+        rec.skipped = True
+        self._save()
+        async for e in self._finish_question(rec):
+            yield e
+
+    async def _idk(self, rec: QuestionRecord) -> AsyncIterator[Event]:
+        rec.turns.append(self._turn("candidate", "idk", ""))
+        if any(t.kind == "reason_aloud" for t in rec.turns):
+            self._save()
+            async for e in self._finish_question(rec):
+                yield e
+            return
+        found = next_hint(rec.question, rec.turns, self.transcript.plan.lang)
+        text = (
+            say("reason_aloud", self.lang, nudge=found[1]) if found else say("reason_aloud_plain", self.lang)
+        )
+        rec.turns.append(self._turn("interviewer", "reason_aloud", text, target=found[0] if found else None))
+        async for e in self._save_then([self._prompt(rec)]):
+            yield e
+
+    async def _end(self, rec: QuestionRecord) -> AsyncIterator[Event]:
+        events: list[Event] = []
+        if rec.answers():
+            graded = await self._grade(rec)
+            events.append(graded)
+        for r in self.transcript.records:
+            if r.status == "open":
+                r.status = "ended"
+        self.transcript.finished = True
+        events.append(InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall))
+        async for e in self._save_then(events):
+            yield e
+
+    # --- steps -----------------------------------------------------------------------------
+
+    async def _finish_question(self, rec: QuestionRecord) -> AsyncIterator[Event]:
+        events: list[Event] = [await self._grade(rec)]
+        nxt = self.transcript.current
+        if nxt is None:
+            self.transcript.finished = True
+            events.append(InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall))
+        else:
+            self._ask_seed(nxt)
+            events.append(self._prompt(nxt))
+        async for e in self._save_then(events):
+            yield e
+
+    async def _grade(self, rec: QuestionRecord) -> QuestionGraded:
+        request = GradeRequest(question=rec.question, turns=self._for_backend(rec), lang=self.transcript.plan.lang)
+        rec.feedback = await self.backend.grade(request)
+        rec.status = "graded"
+        return QuestionGraded(index=self._index(rec), question_id=rec.question.id, feedback=rec.feedback)
+
+    def _ask_seed(self, rec: QuestionRecord) -> None:
+        rec.turns.append(self._turn("interviewer", "question", rec.question.text(self.transcript.plan.lang)))
+
+    async def _save_then(self, events: list[Event]) -> AsyncIterator[Event]:
+        """Persist first, then show: nothing appears on screen that is not already on disk."""
+        warning = self._save()
+        if warning is not None:
+            yield warning
+        for e in events:
+            if isinstance(e, Prompt):
+                self._prompt_shown = time.monotonic()
+            yield e
+
+    def _save(self) -> Notice | None:
+        if self.store is None:
+            return None
+        try:
+            self.store.save(self.transcript)
+        except StoreError as exc:
+            self._unsaved = True
+            return Notice(level="warning", text=say("saved_failed", self.lang, reason=str(exc)))
+        self._unsaved = False
+        return None
+
+    def _prompt(self, rec: QuestionRecord) -> Prompt:
+        last = next(t for t in reversed(rec.turns) if t.role == "interviewer" and t.kind in _PROMPT_KINDS)
+        kind = _PROMPT_KINDS[last.kind]
+        return Prompt(
+            index=self._index(rec),
+            total=len(self.transcript.records),
+            kind=kind,
+            text=last.text,
+            question_id=rec.question.id,
+            category=rec.question.category,
+            difficulty=rec.question.difficulty,
+            follow_up=rec.follow_ups_asked if kind in ("follow_up", "deepen") else 0,
+            follow_up_limit=self.transcript.plan.follow_ups,
+        )
+
+    def _index(self, rec: QuestionRecord) -> int:
+        return next(i for i, r in enumerate(self.transcript.records, 1) if r is rec)
+
+    def _for_backend(self, rec: QuestionRecord) -> list[Turn]:
+        """The thread as the backend sees it: very long answers cut to the limit."""
+        return [
+            t.model_copy(update={"text": t.text[:MAX_ANSWER_CHARS]}) if len(t.text) > MAX_ANSWER_CHARS else t
+            for t in rec.turns
+        ]
+
+    @staticmethod
+    def _turn(role: str, kind: TurnKind, text: str, **extra: object) -> Turn:
+        return Turn.model_validate({"role": role, "kind": kind, "text": text, "at": _now(), **extra})

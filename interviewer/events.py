@@ -1,0 +1,71 @@
+"""Typed events the engine emits and front ends render, and the actions front ends send back."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .domain import Feedback, Plan
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SessionStarted(Event):
+    session_id: str
+    plan: Plan
+    provider: str
+    model: str | None
+    total: int
+    resumed: bool = False
+    draft: str | None = None
+
+
+PromptKind = Literal["question", "follow_up", "deepen", "reason_aloud"]
+
+
+class Prompt(Event):
+    """Something the candidate is now expected to answer."""
+
+    index: int  # 1-based question number
+    total: int
+    kind: PromptKind
+    text: str
+    question_id: str
+    category: str
+    difficulty: int
+    follow_up: int = 0  # 1-based number of this follow-up, 0 for the seed question
+    follow_up_limit: int = 0
+
+
+class HintGiven(Event):
+    text: str
+
+
+class Notice(Event):
+    level: Literal["info", "warning"] = "info"
+    text: str
+
+
+class QuestionGraded(Event):
+    index: int
+    question_id: str
+    feedback: Feedback
+
+
+class InterviewFinished(Event):
+    session_id: str
+    overall: float | None
+
+
+class Answer(BaseModel):
+    text: str
+
+
+class Command(BaseModel):
+    kind: Literal["hint", "skip", "idk", "end"]
+
+
+Action = Answer | Command

@@ -1,0 +1,66 @@
+"""What the interviewer itself says, in both languages."""
+
+from __future__ import annotations
+
+from .domain import Lang
+
+_PHRASES: dict[str, tuple[str, str]] = {
+    # key: (ko, en)
+    "empty_retry": (
+        "답변이 비어 있습니다. 생각나는 대로 말씀해 주시거나, 건너뛰려면 skip을 선택하세요.",
+        "Your answer is empty. Say whatever comes to mind, or choose skip to move on.",
+    ),
+    "no_answer": ("답변 없이 다음으로 넘어갑니다.", "No answer recorded; moving on."),
+    "truncated": (
+        "답변이 {limit:,}자를 넘어 채점에는 앞부분만 사용합니다. 전체 답변은 기록에 그대로 남습니다.",
+        "Your answer is over {limit:,} characters; only the first part is graded. "
+        "The whole answer is kept in the transcript.",
+    ),
+    "reason_aloud": (
+        "괜찮습니다. 모든 것을 알 수는 없죠. 알고 있는 것에서 출발해 추론해 보면 어떻게 생각하시나요? "
+        "예를 들어, {nudge}",
+        "That's fine, nobody knows everything. Starting from what you do know, what would you infer? "
+        "For example: {nudge}",
+    ),
+    "reason_aloud_plain": (
+        "괜찮습니다. 모든 것을 알 수는 없죠. 알고 있는 것에서 출발해 추론해 보면 어떻게 생각하시나요?",
+        "That's fine, nobody knows everything. Starting from what you do know, what would you infer?",
+    ),
+    "hint": ("힌트: {text}", "Hint: {text}"),
+    "no_more_hints": (
+        "더 드릴 힌트가 없습니다. 지금까지 떠오른 내용을 정리해 답해 보세요.",
+        "No more hints for this question. Try to put together what you have so far.",
+    ),
+    "saved_failed": (
+        "기록을 저장하지 못했습니다 ({reason}). 답변은 메모리에 보관 중이며 다음 턴에 다시 저장을 시도합니다.",
+        "Could not save the transcript ({reason}). Your answers are kept in memory; saving is retried next turn.",
+    ),
+    # Feedback
+    "strength": ("{text}", "{text}"),
+    "gap_missing": ("빠진 내용: {text}", "Missing: {text}"),
+    "gap_mentioned": ("언급만 하고 설명하지 않음: {text}", "Mentioned but not explained: {text}"),
+    "rationale": (
+        "핵심 포인트 {total}개 중 설명 {explained}개, 언급만 {mentioned}개, 누락 {missing}개.",
+        "{explained} of {total} key points explained, {mentioned} only mentioned, {missing} missing.",
+    ),
+    "note_directive": (
+        "답변에 채점자에게 보내는 지시가 들어 있었습니다. 해당 지시는 무시했습니다.",
+        "This answer contains instructions to the grader; they were ignored.",
+    ),
+    "note_hints": ("힌트를 {n}번 사용했습니다.", "You used {n} hint(s)."),
+    "note_reasoned": (
+        "모른다고 한 뒤 추론을 이어갔고, 추론으로 도달한 내용은 점수에 반영했습니다.",
+        "You reasoned aloud after saying you didn't know; the points you reached count.",
+    ),
+    "note_skipped": ("이 질문은 건너뛰었습니다.", "You skipped this question."),
+    "note_no_answer": ("답변이 없었습니다.", "There was no answer."),
+    "reason_missing": ("'{text}' 내용이 답변에 없음", "the answer does not cover: {text}"),
+    "reason_deepen": ("'{text}'를 언급했으므로 한 단계 더 질문", "covered '{text}'; going one level deeper"),
+    "reason_done": ("더 물어볼 핵심 포인트가 없음", "no key point left to probe"),
+    "reason_no_answer": ("답변이 없어 다음 질문으로", "no answer; moving on"),
+}
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    ko, en = _PHRASES[key]
+    return (ko if lang == "ko" else en).format(**values)

@@ -1,0 +1,159 @@
+"""Plain mode: the whole interview on stdin/stdout; works with piped input."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import TextIO
+
+from .engine import Engine
+from .events import (
+    Action,
+    Answer,
+    Command,
+    Event,
+    HintGiven,
+    InterviewFinished,
+    Notice,
+    Prompt,
+    QuestionGraded,
+    SessionStarted,
+)
+from .report import build_report, to_markdown
+
+END_OF_ANSWER = "."
+COMMANDS = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
+
+_TEXT = {
+    "help": (
+        "답변을 입력한 뒤 '.' 한 줄로 제출하세요. 명령: /hint 힌트, /skip 건너뛰기, /idk 모르겠음, /end 종료",
+        "Type your answer, then a line with only '.' to submit. Commands: /hint, /skip, /idk, /end",
+    ),
+    "session": ("세션 {id}", "Session {id}"),
+    "resumed": ("세션 {id} 이어서 진행", "Resuming session {id}"),
+    "draft": ("저장된 작성 중 답변을 이어서 씁니다:", "Continuing your saved draft:"),
+    "followup": ("꼬리질문 {n}/{k}", "follow-up {n}/{k}"),
+    "reason_aloud": ("추론해 보기", "reason aloud"),
+    "graded": ("질문 {i} 점수: {score:.2f} / 5", "Question {i} score: {score:.2f} / 5"),
+    "paused": (
+        "입력이 끝났습니다. 지금까지의 답변은 저장되었습니다. 이어서 하려면: {cmd}",
+        "Input ended. Everything answered so far is saved. To continue: {cmd}",
+    ),
+    "interrupted": (
+        "중단했습니다. 지금까지의 답변은 저장되었습니다. 이어서 하려면: {cmd}",
+        "Stopped. Everything answered so far is saved. To continue: {cmd}",
+    ),
+    "unsaved": (
+        "경고: 마지막 기록을 저장하지 못했습니다. 데이터 폴더를 확인하세요.",
+        "Warning: the latest turns could not be saved. Check the data dir.",
+    ),
+}
+
+
+class EndOfInput(Exception):
+    pass
+
+
+async def _collect(events: AsyncIterator[Event]) -> list[Event]:
+    return [e async for e in events]
+
+
+class PlainFrontEnd:
+    def __init__(
+        self,
+        engine: Engine,
+        resume_command: str,
+        out: TextIO,
+        read_line: Callable[[], str] = input,
+    ) -> None:
+        self.engine = engine
+        self.resume_command = resume_command
+        self.out = out
+        self.read_line = read_line
+        self.lang = engine.transcript.plan.lang
+        self._draft: list[str] = []
+
+    def t(self, key: str, **values: object) -> str:
+        ko, en = _TEXT[key]
+        return (ko if self.lang == "ko" else en).format(**values)
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def run(self) -> int:
+        with asyncio.Runner() as runner:
+            try:
+                self.render(runner.run(_collect(self.engine.start())))
+                while not self.engine.finished:
+                    try:
+                        action = self.read_action()
+                    except EndOfInput:
+                        self.print()
+                        self.print(self.t("paused", cmd=self.resume_command))
+                        return 0
+                    self.render(runner.run(_collect(self.engine.submit(action))))
+            except KeyboardInterrupt:
+                if self._draft:
+                    self.engine.set_draft("\n".join(self._draft))
+                self.print()
+                self.print(self.t("interrupted", cmd=self.resume_command))
+                return 130
+        if self.engine.unsaved:
+            self.print(self.t("unsaved"))
+        return 0
+
+    def read_action(self) -> Action:
+        """Read lines until a lone '.', end of input, or a command on the first line."""
+        lines = self._draft
+        while True:
+            try:
+                line = self.read_line()
+            except EOFError:
+                if any(line.strip() for line in lines):
+                    self._draft = []
+                    return Answer(text="\n".join(lines))
+                raise EndOfInput from None
+            if not lines and line.strip() in COMMANDS:
+                return Command(kind=COMMANDS[line.strip()])  # type: ignore[arg-type]
+            if line.strip() == END_OF_ANSWER:
+                self._draft = []
+                return Answer(text="\n".join(lines))
+            lines.append(line)
+
+    def render(self, events: list[Event]) -> None:
+        for e in events:
+            match e:
+                case SessionStarted():
+                    key = "resumed" if e.resumed else "session"
+                    self.print(f"{self.t(key, id=e.session_id)} · {e.plan.track} · {e.provider}")
+                    self.print(self.t("help"))
+                    if e.draft:
+                        self._draft = e.draft.split("\n")
+                case Prompt():
+                    self.print()
+                    self.print(self._header(e))
+                    self.print(e.text)
+                    if self._draft:
+                        self.print(self.t("draft"))
+                        for line in self._draft:
+                            self.print(f"  {line}")
+                case HintGiven():
+                    self.print(f"💡 {e.text}")
+                case Notice():
+                    self.print(("⚠ " if e.level == "warning" else "· ") + e.text)
+                case QuestionGraded():
+                    self.print()
+                    self.print(self.t("graded", i=e.index, score=e.feedback.overall))
+                case InterviewFinished():
+                    report = build_report(self.engine.transcript)
+                    self.print()
+                    self.print(to_markdown(report, conversation=False))
+
+    def _header(self, e: Prompt) -> str:
+        head = f"[{e.index}/{e.total}] {e.category} · {'★' * e.difficulty}{'☆' * (5 - e.difficulty)}"
+        if e.kind in ("follow_up", "deepen"):
+            head += f" · {self.t('followup', n=e.follow_up, k=e.follow_up_limit)}"
+        elif e.kind == "reason_aloud":
+            head += f" · {self.t('reason_aloud')}"
+        return head

@@ -1,0 +1,158 @@
+"""Session reports: a documented JSON interface and a Markdown rendering of the same data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from .domain import Lang, QuestionRecord, Transcript
+
+REPORT_VERSION = 1
+
+
+class ReportTurn(BaseModel):
+    role: str
+    kind: str
+    text: str
+
+
+class QuestionReport(BaseModel):
+    question_id: str
+    category: str
+    difficulty: int
+    text: str
+    status: str = Field(description="graded, or ended when the interview stopped before an answer")
+    skipped: bool
+    overall: float | None
+    criteria: dict[str, int] = Field(description="criterion id -> score 1..5")
+    evidence: dict[str, list[str]]
+    follow_ups: int
+    hints: int
+    strengths: list[str]
+    gaps: list[str]
+    notes: list[str]
+    turns: list[ReportTurn]
+
+
+class SessionReport(BaseModel):
+    report_version: int = REPORT_VERSION
+    session_id: str
+    created_at: datetime
+    finished: bool
+    track: str
+    lang: Lang
+    provider: str
+    model: str | None
+    overall: float | None = Field(description="mean of the graded questions' overall scores, 1..5")
+    questions: list[QuestionReport]
+
+
+def build_report(t: Transcript) -> SessionReport:
+    lang = t.plan.lang
+    return SessionReport(
+        session_id=t.session_id,
+        created_at=t.created_at,
+        finished=t.finished,
+        track=t.plan.track,
+        lang=lang,
+        provider=t.provider,
+        model=t.model,
+        overall=t.overall,
+        questions=[_question(r, lang) for r in t.records if r.turns],
+    )
+
+
+def _question(r: QuestionRecord, lang: Lang) -> QuestionReport:
+    fb = r.feedback
+    return QuestionReport(
+        question_id=r.question.id,
+        category=r.question.category,
+        difficulty=r.question.difficulty,
+        text=r.question.text(lang),
+        status=r.status,
+        skipped=r.skipped,
+        overall=fb.overall if fb else None,
+        criteria={c.criterion_id: c.score for c in fb.criteria} if fb else {},
+        evidence={c.criterion_id: c.evidence for c in fb.criteria} if fb else {},
+        follow_ups=r.follow_ups_asked,
+        hints=r.hints,
+        strengths=fb.strengths if fb else [],
+        gaps=fb.gaps if fb else [],
+        notes=fb.notes if fb else [],
+        turns=[ReportTurn(role=t.role, kind=t.kind, text=t.text) for t in r.turns],
+    )
+
+
+_LABELS = {
+    "title": ("면접 리포트", "Interview report"),
+    "overall": ("종합 점수", "Overall"),
+    "unfinished": ("(진행 중)", "(unfinished)"),
+    "not_graded": ("채점 전 종료", "ended before an answer"),
+    "strengths": ("잘한 점", "Strengths"),
+    "gaps": ("보완할 점", "Gaps"),
+    "notes": ("메모", "Notes"),
+    "conversation": ("대화", "Conversation"),
+    "interviewer": ("면접관", "Interviewer"),
+    "candidate": ("지원자", "Candidate"),
+    "follow_ups": ("꼬리질문", "follow-ups"),
+    "skipped": ("건너뜀", "skipped"),
+    "idk": ("(모르겠다고 답함)", "(said they don't know)"),
+    "skip": ("(건너뜀)", "(skipped)"),
+    "empty": ("(답변 없음)", "(no answer)"),
+}
+
+
+def _l(key: str, lang: Lang) -> str:
+    ko, en = _LABELS[key]
+    return ko if lang == "ko" else en
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} / 5"
+
+
+def to_markdown(report: SessionReport, conversation: bool = True) -> str:
+    lang = report.lang
+    lines = [
+        f"# {_l('title', lang)} — {report.session_id}" + ("" if report.finished else f" {_l('unfinished', lang)}"),
+        "",
+        f"- track: {report.track} · lang: {report.lang} · provider: {report.provider}"
+        + (f" ({report.model})" if report.model else ""),
+        f"- {_l('overall', lang)}: **{_score(report.overall)}**",
+        "",
+    ]
+    for i, q in enumerate(report.questions, 1):
+        lines.append(f"## {i}. {q.question_id} — {_score(q.overall) if q.overall else _l('not_graded', lang)}")
+        extra = f" · {_l('skipped', lang)}" if q.skipped else ""
+        lines += [
+            "",
+            f"> {q.text}",
+            "",
+            f"{q.category} · difficulty {q.difficulty} · {q.follow_ups} {_l('follow_ups', lang)}{extra}",
+            "",
+        ]
+        if q.criteria:
+            lines += ["| criterion | score | evidence |", "|---|---|---|"]
+            for cid, score in q.criteria.items():
+                quote = " / ".join(_cell(e) for e in q.evidence.get(cid, []))
+                lines.append(f"| {cid} | {'■' * score}{'□' * (5 - score)} {score} | {quote} |")
+            lines.append("")
+        for key, items in (("strengths", q.strengths), ("gaps", q.gaps), ("notes", q.notes)):
+            if items:
+                lines.append(f"**{_l(key, lang)}**")
+                lines += [f"- {item}" for item in items]
+                lines.append("")
+        if conversation:
+            lines.append(f"<details><summary>{_l('conversation', lang)}</summary>\n")
+            for t in q.turns:
+                who = _l(t.role, lang)
+                text = t.text or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
+                lines.append(f"**{who}** ({t.kind}): {text}\n")
+            lines += ["</details>", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _cell(text: str) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return f"“{text[:157]}…”" if len(text) > 160 else f"“{text}”"

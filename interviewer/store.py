@@ -1,0 +1,154 @@
+"""Transcripts on disk: one JSON file per session, written atomically after every turn."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .domain import Transcript
+
+SUFFIX = ".json"
+
+
+class StoreError(Exception):
+    """A one-line problem with the data dir or a transcript file."""
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    created_at: datetime
+    updated_at: datetime
+    track: str
+    lang: str
+    provider: str
+    questions: int
+    answered: int
+    overall: float | None
+    finished: bool
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temp file beside the target, fsync, then rename over it: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable; not possible on every platform
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.sessions_dir = data_dir / "sessions"
+
+    def check_writable(self) -> None:
+        """Fail before an interview starts, not after its first answer."""
+        try:
+            self.sessions_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.sessions_dir / ".write-check", b"ok")
+            (self.sessions_dir / ".write-check").unlink()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the data dir {self.data_dir}: {exc.strerror or exc} "
+                "(choose another with --data-dir or INTERVIEWER_DATA_DIR)"
+            ) from None
+
+    def path_for(self, session_id: str) -> Path:
+        return self.sessions_dir / f"{session_id}{SUFFIX}"
+
+    def save(self, transcript: Transcript) -> None:
+        transcript.updated_at = datetime.now(UTC)
+        data = transcript.model_dump_json(indent=1).encode()
+        try:
+            self.sessions_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path_for(transcript.session_id), data)
+        except OSError as exc:
+            raise StoreError(f"cannot save session {transcript.session_id}: {exc.strerror or exc}") from None
+
+    def resolve(self, ref: str) -> Path:
+        """A session id, a unique prefix of one, or a path to a transcript file."""
+        as_path = Path(ref)
+        if as_path.suffix == SUFFIX and as_path.is_file():
+            return as_path
+        exact = self.path_for(ref)
+        if exact.is_file():
+            return exact
+        matches = sorted(self.sessions_dir.glob(f"{ref}*{SUFFIX}")) if self.sessions_dir.is_dir() else []
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise StoreError(f"session id {ref!r} is ambiguous: it matches {len(matches)} sessions")
+        raise StoreError(f"no session {ref!r} in {self.sessions_dir} (see `interviewer sessions`)")
+
+    def load(self, ref: str) -> Transcript:
+        return load_transcript(self.resolve(ref))
+
+    def summaries(self) -> tuple[list[SessionSummary], list[str]]:
+        """Every session, newest first, plus one line per file that could not be read."""
+        out: list[SessionSummary] = []
+        problems: list[str] = []
+        if not self.sessions_dir.is_dir():
+            return out, problems
+        for path in self.sessions_dir.glob(f"*{SUFFIX}"):
+            try:
+                t = load_transcript(path)
+            except StoreError as exc:
+                problems.append(str(exc))
+                continue
+            out.append(
+                SessionSummary(
+                    session_id=t.session_id,
+                    created_at=t.created_at,
+                    updated_at=t.updated_at,
+                    track=t.plan.track,
+                    lang=t.plan.lang,
+                    provider=t.provider,
+                    questions=len(t.records),
+                    answered=sum(1 for r in t.records if r.feedback is not None),
+                    overall=t.overall,
+                    finished=t.finished,
+                )
+            )
+        out.sort(key=lambda s: (s.created_at, s.session_id), reverse=True)
+        return out, problems
+
+    def latest_unfinished(self) -> Transcript | None:
+        summaries, _ = self.summaries()
+        latest = next((s for s in summaries if not s.finished), None)
+        return self.load(latest.session_id) if latest else None
+
+
+def load_transcript(path: Path) -> Transcript:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return Transcript.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(file)"
+        raise StoreError(f"{path}: not a valid transcript: {where}: {first['msg']}") from None
