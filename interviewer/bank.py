@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 BANK_SUFFIXES = (".yaml", ".yml")
+_NAMED_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]-]*): (.+)$")
 
 
 class BankError(Exception):
@@ -159,7 +161,12 @@ def describe_errors(exc: ValidationError, data: Any) -> list[str]:
     lines = []
     for err in exc.errors(include_url=False):
         path = _field_path(err["loc"], data)
-        lines.append(f"{path or '(question)'}: {_reason(err)}")
+        reason = _reason(err)
+        named = _NAMED_FIELD.match(reason)
+        if named:  # a cross-field check that names its own field, relative to where it ran
+            field, reason = named.groups()
+            path = f"{path}{'' if field.startswith('[') or not path else '.'}{field}"
+        lines.append(f"{path or '(question)'}: {reason}")
     return lines
 
 
@@ -190,5 +197,9 @@ def _reason(err: Any) -> str:
         return "unknown field"
     if kind == "missing":
         return "missing required field"
+    if kind == "string_pattern_mismatch":
+        if "/" in str(err.get("ctx", {}).get("pattern", "")):
+            return f"{err['input']!r} must look like <category>/<slug>, in lower-case letters, digits and '-'"
+        return f"{err['input']!r} must be lower-case letters, digits and '-'"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")

@@ -22,10 +22,14 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Score = Annotated[int, Field(ge=MIN_SCORE, le=MAX_SCORE)]
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_WORD = re.compile(r"[^\W_]")
 
 
 class Strict(BaseModel):
-    """Base for bank models: unknown fields are errors, so typos in YAML never pass silently."""
+    """Base for bank models: unknown fields are errors, so typos in YAML never pass silently.
+
+    Cross-field checks raise "FIELD: reason" so the loader can point at the field.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,7 +60,7 @@ class Criterion(Strict):
     @model_validator(mode="after")
     def _all_anchors(self) -> Self:
         if set(self.anchors) != {1, 3, 5}:
-            raise ValueError(f"anchors must be given for exactly 1, 3 and 5, got {sorted(self.anchors)}")
+            raise ValueError(f"anchors: must be given for exactly 1, 3 and 5, got {sorted(self.anchors)}")
         return self
 
 
@@ -68,6 +72,14 @@ class KeyPoint(Strict):
     cues: BilingualList
     follow_up: Bilingual = Field(description="asked when the point is missing")
     deepen: Bilingual = Field(description="asked when the point is present, one level deeper")
+
+    @model_validator(mode="after")
+    def _cues_have_words(self) -> Self:
+        for lang in LANGS:
+            for cue in self.cues(lang):
+                if any(not _WORD.search(part) for part in cue.split("&")):
+                    raise ValueError(f"cues.{lang}: {cue!r} has a part with no letters or digits, which never matches")
+        return self
 
 
 class Question(Strict):
@@ -83,22 +95,22 @@ class Question(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.id.split("/", 1)[0] != self.category:
-            raise ValueError(f"id prefix must equal the category {self.category!r}")
+            raise ValueError(f"category: must equal the id's prefix {self.id.split('/', 1)[0]!r}")
         total = sum(c.weight for c in self.rubric)
         if total != 100:
-            raise ValueError(f"rubric weights sum to {total}, must be 100")
-        _unique("rubric criterion", [c.id for c in self.rubric])
-        _unique("key point", [k.id for k in self.key_points])
+            raise ValueError(f"rubric: weights sum to {total}, must be 100")
+        _unique("rubric", [c.id for c in self.rubric])
+        _unique("key_points", [k.id for k in self.key_points])
         known = {k.id for k in self.key_points}
         used: set[str] = set()
         for c in self.rubric:
             unknown = [k for k in c.key_points if k not in known]
             if unknown:
-                raise ValueError(f"criterion {c.id!r} names unknown key points {unknown}")
+                raise ValueError(f"rubric[{c.id}].key_points: unknown key point ids {unknown}")
             used.update(c.key_points)
         orphans = [k for k in known if k not in used]
         if orphans:
-            raise ValueError(f"key points {sorted(orphans)} belong to no rubric criterion")
+            raise ValueError(f"key_points[{orphans[0]}]: belongs to no rubric criterion")
         return self
 
     def key_point(self, kp_id: str) -> KeyPoint:
@@ -108,11 +120,11 @@ class Question(Strict):
         return next(c for c in self.rubric if c.id == criterion_id)
 
 
-def _unique(what: str, ids: list[str]) -> None:
+def _unique(field: str, ids: list[str]) -> None:
     seen: set[str] = set()
     for i in ids:
         if i in seen:
-            raise ValueError(f"duplicate {what} id {i!r}")
+            raise ValueError(f"{field}[{i}].id: duplicate id")
         seen.add(i)
 
 

@@ -39,7 +39,8 @@ _KO_ENDINGS = (
 
 _IDK = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do\s+not|dont)\s+know\b|\bno\s+idea\b|\bnot\s+sure\b|\bnever\s+(?:heard|learned|studied)"
-    r"|\bcan'?t\s+remember\b|\bno\s+clue\b|모르|모릅|몰라|잘\s*몰|기억이\s*안|기억\s*안|들어\s*본\s*적이?\s*없"
+    r"|\bcan'?t\s+remember\b|\bno\s+clue\b|모르겠|모릅니다|몰라요|몰라서|잘\s*모르|잘\s*몰|기억이\s*안|기억\s*안\s*나"
+    r"|들어\s*본\s*적이?\s*없"
 )
 _REASONING = re.compile(
     r"\b(?:but|however|though|guess|infer|think|would|probably|maybe|might|likely|reason|suppose|assume)\b"
@@ -52,7 +53,7 @@ _DIRECTIVE = re.compile(
     r"|\b(?:give|award|assign)\s+(?:me\s+|this\s+(?:answer\s+)?)?(?:full|maximum|max|perfect|top|a\s+perfect)\s+"
     r"(?:marks?|scores?|points?)|\bfull\s+marks\b|\bperfect\s+score|\b5\s*/\s*5\b|\bscore\s+(?:this|me|it)\s+(?:a\s+)?(?:5|five)\b"
     r"|\brate\s+(?:this|me|it)\s+(?:as\s+)?(?:5|five|excellent)|\byou\s+are\s+now\b"
-    r"|무시하|지시.{0,6}(?:무시|따르지)|이전.{0,4}지시|만점|5\s*점.{0,3}(?:을|를)?\s*주|최고\s*점수|채점자|채점\s*기준을\s*무시|시스템\s*프롬프트"
+    r"|지시.{0,6}(?:무시|따르지)|이전.{0,4}지시|만점|5\s*점.{0,3}(?:을|를)?\s*주|최고\s*점수|채점자|채점\s*기준을\s*무시|시스템\s*프롬프트"
 )
 
 
@@ -186,8 +187,16 @@ def _part_in(part: _Part, sentence: Sentence) -> bool:
     return False
 
 
-def cue_in(cue: str, sentence: Sentence) -> bool:
-    return any(all(_part_in(p, sentence) for p in alt) for alt in parse_cue(cue))
+def cue_in(cue: str, sentence: Sentence) -> int:
+    """The number of words the cue matched in the sentence, 0 when it does not match."""
+    for alt in parse_cue(cue):
+        if all(_part_in(p, sentence) for p in alt):
+            return sum(len(p) for p in alt)
+    return 0
+
+
+# A sentence that is little more than the cue itself is a mention, not an explanation.
+_WORDS_BEYOND_CUE = 2
 
 
 @dataclass(frozen=True)
@@ -203,9 +212,15 @@ def cover(point: KeyPoint, sentences: list[Sentence]) -> PointCoverage:
     explained: list[str] = []
     mentioned: list[str] = []
     for s in sentences:
-        if not s.counts or not any(cue_in(c, s) for c in cues):
+        if not s.counts:
             continue
-        (explained if s.explanatory else mentioned).append(s.text)
+        matched = max(cue_in(c, s) for c in cues)
+        if not matched:
+            continue
+        if s.explanatory and len(s.tokens) - matched >= _WORDS_BEYOND_CUE:
+            explained.append(s.text)
+        else:
+            mentioned.append(s.text)
     if explained:
         return PointCoverage(point.id, "explained", tuple(explained[:2]))
     if mentioned:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .domain import Transcript
+from .domain import SCHEMA_VERSION, Transcript
 
 SUFFIX = ".json"
 
@@ -147,8 +147,14 @@ def load_transcript(path: Path) -> Transcript:
     except OSError as exc:
         raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        return Transcript.model_validate_json(raw)
+        transcript = Transcript.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "(file)"
         raise StoreError(f"{path}: not a valid transcript: {where}: {first['msg']}") from None
+    if transcript.schema_version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: schema_version {transcript.schema_version} is newer than this interviewer supports "
+            f"({SCHEMA_VERSION}); upgrade interviewer to open it"
+        )
+    return transcript
