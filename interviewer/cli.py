@@ -72,20 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     lang.add_argument("--lang", choices=LANGS, help="ko or en (default: from your locale)")
 
     parser = argparse.ArgumentParser(
-        prog="interviewer", description="Mock technical interviews with follow-up questions and rubric feedback."
+        prog="interviewer",
+        description="Mock technical interviews with follow-up questions and rubric feedback.",
     )
     parser.add_argument("--version", action="version", version=f"interviewer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     practice = sub.add_parser("practice", parents=[data, banks, lang], help="start a mock interview")
-    practice.add_argument("--plain", action="store_true", help="plain text on stdin/stdout (works with pipes)")
+    practice.add_argument(
+        "--plain", action="store_true", help="plain text on stdin/stdout (works with pipes)"
+    )
     practice.add_argument("--track", choices=TRACKS, default="mlse", help="default: mlse")
     practice.add_argument(
         "--category", action="append", default=[], metavar="C", help="only these categories (repeatable)"
     )
     practice.add_argument("--questions", type=_count(1, 100), default=5, metavar="N", help="default: 5")
-    practice.add_argument("--follow-ups", type=_count(0, 10), default=2, metavar="N", help="per question; default: 2")
-    practice.add_argument("--difficulty", type=_difficulty, default=(1, 5), metavar="MIN-MAX", help="e.g. 2-4")
+    practice.add_argument(
+        "--follow-ups", type=_count(0, 10), default=2, metavar="N", help="per question; default: 2"
+    )
+    practice.add_argument(
+        "--difficulty", type=_difficulty, default=(1, 5), metavar="MIN-MAX", help="e.g. 2-4"
+    )
     practice.add_argument("--seed", type=int, help="question selection seed (default: random, recorded)")
     practice.add_argument("--provider", choices=["auto", "offline"], default="auto", help="default: auto")
 
@@ -102,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bank = sub.add_parser("bank", help="inspect and validate question banks")
     bank_sub = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
-    validate = bank_sub.add_parser("validate", parents=[banks], help="check bank files (with the shipped bank)")
+    validate = bank_sub.add_parser(
+        "validate", parents=[banks], help="check bank files (with the shipped bank)"
+    )
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     listing = bank_sub.add_parser("list", parents=[banks, lang], help="list questions")
     listing.add_argument("--track", choices=TRACKS)
@@ -196,7 +205,8 @@ def _resume(args: argparse.Namespace) -> int:
         transcript = found
     if transcript.finished:
         raise CliError(
-            f"session {transcript.session_id} is finished; see `interviewer report {transcript.session_id}`", code=1
+            f"session {transcript.session_id} is finished; see `interviewer report {transcript.session_id}`",
+            code=1,
         )
     store.check_writable()
     return _run_plain(Engine(transcript, OfflineBackend(), store), args.data_dir)
@@ -250,7 +260,9 @@ def _report(args: argparse.Namespace) -> int:
 def _bank(args: argparse.Namespace) -> int:
     if args.bank_command == "validate":
         bank = load_bank([*args.paths, *args.bank])
-        extra = [p for p in bank.sources.values() if any(_under(p, root) for root in [*args.paths, *args.bank])]
+        extra = [
+            p for p in bank.sources.values() if any(_under(p, root) for root in [*args.paths, *args.bank])
+        ]
         checked = f"{len(set(extra))} file(s) checked, " if args.paths or args.bank else ""
         print(f"OK: {checked}{len(bank)} questions in the bank ({_track_counts(bank)})")
         return 0

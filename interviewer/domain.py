@@ -55,7 +55,9 @@ class Criterion(Strict):
     name: Bilingual
     weight: int = Field(ge=1, le=100)
     anchors: dict[int, Bilingual] = Field(description="what an answer scoring 1, 3 and 5 contains")
-    key_points: list[Slug] = Field(min_length=1, description="ids of the key points this criterion is scored on")
+    key_points: list[Slug] = Field(
+        min_length=1, description="ids of the key points this criterion is scored on"
+    )
 
     @model_validator(mode="after")
     def _all_anchors(self) -> Self:
@@ -78,7 +80,9 @@ class KeyPoint(Strict):
         for lang in LANGS:
             for cue in self.cues(lang):
                 if any(not _WORD.search(part) for part in cue.split("&")):
-                    raise ValueError(f"cues.{lang}: {cue!r} has a part with no letters or digits, which never matches")
+                    raise ValueError(
+                        f"cues.{lang}: {cue!r} has a part with no letters or digits, which never matches"
+                    )
         return self
 
 
@@ -112,6 +116,10 @@ class Question(Strict):
         if orphans:
             raise ValueError(f"key_points[{orphans[0]}]: belongs to no rubric criterion")
         return self
+
+    @property
+    def key_point_ids(self) -> set[str]:
+        return {k.id for k in self.key_points}
 
     def key_point(self, kp_id: str) -> KeyPoint:
         return next(k for k in self.key_points if k.id == kp_id)
@@ -159,9 +167,8 @@ class FollowUpDecision(BaseModel):
         ctx: dict[str, Any] = info.context or {}
         question: Question | None = ctx.get("question")
         if self.action == "ask" and self.text:
-            if question is not None and self.target is not None:
-                if self.target not in {k.id for k in question.key_points}:
-                    raise ValueError(f"target {self.target!r} is not a key point of {question.id}")
+            if question is not None and self.target is not None and self.target not in question.key_point_ids:
+                raise ValueError(f"target {self.target!r} is not a key point of {question.id}")
             asked = {_norm(t) for t in ctx.get("asked", [])}
             if _norm(self.text) in asked:
                 raise ValueError("the follow-up repeats a question already asked")
@@ -218,7 +225,9 @@ class Feedback(BaseModel):
             if answer is not None:
                 for quote in c.evidence:
                     if _norm(quote) not in _norm(answer):
-                        raise ValueError(f"evidence for {c.criterion_id!r} is not in the answer: {quote[:60]!r}")
+                        raise ValueError(
+                            f"evidence for {c.criterion_id!r} is not in the answer: {quote[:60]!r}"
+                        )
         return self
 
     def score_of(self, criterion_id: str) -> int:

@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from .bank import Bank, fingerprint
-from .domain import Plan, QuestionRecord, Transcript, Turn, TurnKind
+from .domain import Lang, Plan, QuestionRecord, Transcript, Turn, TurnKind
 from .events import (
     Action,
     Answer,
-    Command,
     Event,
     HintGiven,
     InterviewFinished,
@@ -77,7 +76,7 @@ class Engine:
         return self._unsaved
 
     @property
-    def lang(self) -> str:
+    def lang(self) -> Lang:
         return self.transcript.plan.lang
 
     async def start(self) -> AsyncIterator[Event]:
@@ -166,12 +165,17 @@ class Engine:
         decision = None
         if remaining > 0 and not rec.turns[-1].no_answer:
             request = FollowUpRequest(
-                question=rec.question, turns=self._for_backend(rec), lang=self.transcript.plan.lang, remaining=remaining
+                question=rec.question,
+                turns=self._for_backend(rec),
+                lang=self.lang,
+                remaining=remaining,
             )
             decision = await self.backend.follow_up(request)
             rec.decisions.append(decision)
         if decision is not None and decision.action == "ask" and decision.text:
-            rec.turns.append(self._turn("interviewer", decision.kind or "follow_up", decision.text, target=decision.target))
+            rec.turns.append(
+                self._turn("interviewer", decision.kind or "follow_up", decision.text, target=decision.target)
+            )
             async for e in self._save_then([self._prompt(rec)]):
                 yield e
         else:
@@ -179,7 +183,7 @@ class Engine:
                 yield e
 
     async def _hint(self, rec: QuestionRecord) -> AsyncIterator[Event]:
-        found = next_hint(rec.question, rec.turns, self.transcript.plan.lang)
+        found = next_hint(rec.question, rec.turns, self.lang)
         if found is None:
             yield Notice(text=say("no_more_hints", self.lang))
             return
@@ -202,7 +206,7 @@ class Engine:
             async for e in self._finish_question(rec):
                 yield e
             return
-        found = next_hint(rec.question, rec.turns, self.transcript.plan.lang)
+        found = next_hint(rec.question, rec.turns, self.lang)
         text = (
             say("reason_aloud", self.lang, nudge=found[1]) if found else say("reason_aloud_plain", self.lang)
         )
@@ -219,7 +223,9 @@ class Engine:
             if r.status == "open":
                 r.status = "ended"
         self.transcript.finished = True
-        events.append(InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall))
+        events.append(
+            InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
+        )
         async for e in self._save_then(events):
             yield e
 
@@ -230,7 +236,9 @@ class Engine:
         nxt = self.transcript.current
         if nxt is None:
             self.transcript.finished = True
-            events.append(InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall))
+            events.append(
+                InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
+            )
         else:
             self._ask_seed(nxt)
             events.append(self._prompt(nxt))
@@ -238,13 +246,13 @@ class Engine:
             yield e
 
     async def _grade(self, rec: QuestionRecord) -> QuestionGraded:
-        request = GradeRequest(question=rec.question, turns=self._for_backend(rec), lang=self.transcript.plan.lang)
+        request = GradeRequest(question=rec.question, turns=self._for_backend(rec), lang=self.lang)
         rec.feedback = await self.backend.grade(request)
         rec.status = "graded"
         return QuestionGraded(index=self._index(rec), question_id=rec.question.id, feedback=rec.feedback)
 
     def _ask_seed(self, rec: QuestionRecord) -> None:
-        rec.turns.append(self._turn("interviewer", "question", rec.question.text(self.transcript.plan.lang)))
+        rec.turns.append(self._turn("interviewer", "question", rec.question.text(self.lang)))
 
     async def _save_then(self, events: list[Event]) -> AsyncIterator[Event]:
         """Persist first, then show: nothing appears on screen that is not already on disk."""

@@ -64,8 +64,11 @@ class Answer(BaseModel):
     text: str
 
 
+CommandKind = Literal["hint", "skip", "idk", "end"]
+
+
 class Command(BaseModel):
-    kind: Literal["hint", "skip", "idk", "end"]
+    kind: CommandKind
 
 
 Action = Answer | Command

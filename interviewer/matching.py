@@ -28,7 +28,7 @@ _EN_FUNCTION_WORDS = frozenset(
     """a an the is are was were be been being of to in on for with by from as at that which who this these
     those it its we i you they he she because so if when while then than but and or not no can could will
     would should must may might do does did has have had means mean how what why where there each every
-    into between over under only also more less same different""".split()
+    into between over under only also more less same different""".split()  # noqa: SIM905 - easier to read
 )
 # Particles and endings that mark connected Korean prose rather than a list of nouns.
 _KO_ENDINGS = (
@@ -73,9 +73,7 @@ def stem(word: str) -> str:
         return word
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
-    elif word.endswith("sses"):
-        word = word[:-2]
-    elif word.endswith(("ches", "shes", "xes", "zes")):
+    elif word.endswith("sses") or word.endswith(("ches", "shes", "xes", "zes")):
         word = word[:-2]
     elif word.endswith("s") and not word.endswith(("ss", "ias")):
         word = word[:-1]
@@ -166,7 +164,7 @@ def parse_cue(cue: str) -> tuple[tuple[_Part, ...], ...]:
     # Expand the per-part variants into whole alternatives (there are at most a handful).
     alternatives: list[tuple[_Part, ...]] = [()]
     for variants in parts:
-        alternatives = [alt + (v,) for alt in alternatives for v in variants]
+        alternatives = [(*alt, v) for alt in alternatives for v in variants]
     return tuple(a for a in alternatives if a)
 
 

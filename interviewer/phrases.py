@@ -32,8 +32,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "No more hints for this question. Try to put together what you have so far.",
     ),
     "saved_failed": (
-        "기록을 저장하지 못했습니다 ({reason}). 답변은 메모리에 보관 중이며 다음 턴에 다시 저장을 시도합니다.",
-        "Could not save the transcript ({reason}). Your answers are kept in memory; saving is retried next turn.",
+        "기록을 저장하지 못했습니다 ({reason}). "
+        "답변은 메모리에 보관 중이며 다음 턴에 다시 저장을 시도합니다.",
+        "Could not save the transcript ({reason}). "
+        "Your answers are kept in memory; saving is retried next turn.",
     ),
     # Feedback
     "strength": ("{text}", "{text}"),

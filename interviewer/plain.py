@@ -11,6 +11,7 @@ from .events import (
     Action,
     Answer,
     Command,
+    CommandKind,
     Event,
     HintGiven,
     InterviewFinished,
@@ -22,7 +23,7 @@ from .events import (
 from .report import build_report, to_markdown
 
 END_OF_ANSWER = "."
-COMMANDS = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
+COMMANDS: dict[str, CommandKind] = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
 
 _TEXT = {
     "help": (
@@ -115,7 +116,7 @@ class PlainFrontEnd:
                     return Answer(text="\n".join(lines))
                 raise EndOfInput from None
             if not lines and line.strip() in COMMANDS:
-                return Command(kind=COMMANDS[line.strip()])  # type: ignore[arg-type]
+                return Command(kind=COMMANDS[line.strip()])
             if line.strip() == END_OF_ANSWER:
                 self._draft = []
                 return Answer(text="\n".join(lines))

@@ -115,7 +115,8 @@ def _score(value: float | None) -> str:
 def to_markdown(report: SessionReport, conversation: bool = True) -> str:
     lang = report.lang
     lines = [
-        f"# {_l('title', lang)} — {report.session_id}" + ("" if report.finished else f" {_l('unfinished', lang)}"),
+        f"# {_l('title', lang)} — {report.session_id}"
+        + ("" if report.finished else f" {_l('unfinished', lang)}"),
         "",
         f"- track: {report.track} · lang: {report.lang} · provider: {report.provider}"
         + (f" ({report.model})" if report.model else ""),
@@ -123,7 +124,9 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
         "",
     ]
     for i, q in enumerate(report.questions, 1):
-        lines.append(f"## {i}. {q.question_id} — {_score(q.overall) if q.overall else _l('not_graded', lang)}")
+        lines.append(
+            f"## {i}. {q.question_id} — {_score(q.overall) if q.overall else _l('not_graded', lang)}"
+        )
         extra = f" · {_l('skipped', lang)}" if q.skipped else ""
         lines += [
             "",

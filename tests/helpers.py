@@ -27,7 +27,9 @@ def question_data(qid: str = "backend/idempotency") -> dict[str, object]:
         "category": category,
         "tracks": ["mlse", "backend"],
         "difficulty": 3,
-        "text": bi("결제 API를 멱등하게 만들려면 어떻게 하시겠어요?", "How would you make a payment API idempotent?"),
+        "text": bi(
+            "결제 API를 멱등하게 만들려면 어떻게 하시겠어요?", "How would you make a payment API idempotent?"
+        ),
         "rubric": [
             {
                 "id": "mechanism",
@@ -52,7 +54,9 @@ def question_data(qid: str = "backend/idempotency") -> dict[str, object]:
                     "The client sends a unique idempotency key and the server detects repeats by it.",
                 ),
                 "cues": {"ko": ["멱등 키", "idempotency key"], "en": ["idempotency key", "request id"]},
-                "follow_up": bi("같은 요청이 두 번 오면 어떻게 알아보나요?", "How do you recognise a repeated request?"),
+                "follow_up": bi(
+                    "같은 요청이 두 번 오면 어떻게 알아보나요?", "How do you recognise a repeated request?"
+                ),
                 "deepen": bi("그 키는 얼마나 보관하나요?", "How long do you keep those keys?"),
             },
             {
@@ -62,7 +66,9 @@ def question_data(qid: str = "backend/idempotency") -> dict[str, object]:
                     "The server stores the first result and returns the same response to retries.",
                 ),
                 "cues": {"ko": ["결과를 저장", "같은 응답"], "en": ["stores & result", "same response"]},
-                "follow_up": bi("재시도한 클라이언트는 무엇을 받아야 하나요?", "What should a retrying client get back?"),
+                "follow_up": bi(
+                    "재시도한 클라이언트는 무엇을 받아야 하나요?", "What should a retrying client get back?"
+                ),
                 "deepen": bi("저장소가 실패하면요?", "What if that store fails?"),
             },
             {
@@ -71,14 +77,18 @@ def question_data(qid: str = "backend/idempotency") -> dict[str, object]:
                     "동시에 도착한 중복 요청은 키에 대한 락이나 유니크 제약으로 하나만 처리한다.",
                     "Concurrent duplicates are serialised with a lock or a unique constraint on the key.",
                 ),
-                "cues": {"ko": ["락", "유니크 제약", "unique constraint"], "en": ["lock", "unique constraint"]},
+                "cues": {
+                    "ko": ["락", "유니크 제약", "unique constraint"],
+                    "en": ["lock", "unique constraint"],
+                },
                 "follow_up": bi("두 요청이 동시에 오면요?", "What if both copies arrive at the same moment?"),
                 "deepen": bi("락은 어디에 두나요?", "Where does that lock live?"),
             },
         ],
         "model_answer": bi(
-            "클라이언트가 멱등 키를 보내고, 서버는 결과를 저장해 두었다가 같은 응답을 돌려주며, 동시 중복은 락으로 막습니다.",
-            "The client sends an idempotency key; the server stores the result and returns the same response, "
-            "and a lock on the key handles concurrent duplicates.",
+            "클라이언트가 멱등 키를 보내고, 서버는 결과를 저장해 두었다가 "
+            "같은 응답을 돌려주며, 동시 중복은 락으로 막습니다.",
+            "The client sends an idempotency key; the server stores the result and returns "
+            "the same response, and a lock on the key handles concurrent duplicates.",
         ),
     }

@@ -34,7 +34,7 @@ SEED_IDS = {
 
 def test_shipped_bank_is_valid_and_holds_the_seed_questions() -> None:
     bank = load_bank()
-    assert SEED_IDS <= set(bank.questions)
+    assert set(bank.questions) >= SEED_IDS
     for q in bank.questions.values():
         assert len(q.key_points) >= 4, q.id
         assert 3 <= len(q.rubric) <= 5, q.id
@@ -75,7 +75,10 @@ _DELETE = object()
 ERROR_CASES = {
     "unknown field": (_set("hint", "x"), "hint: unknown field"),
     "unknown nested field": (_set("rubric.0.anchor", "x"), "rubric[mechanism].anchor: unknown field"),
-    "bad slug": (_set("key_points.0.id", "Key Point"), "key_points[Key Point].id: 'Key Point' must be lower-case"),
+    "bad slug": (
+        _set("key_points.0.id", "Key Point"),
+        "key_points[Key Point].id: 'Key Point' must be lower-case",
+    ),
     "category mismatch": (_set("category", "cs"), "category: must equal the id's prefix 'backend'"),
     "weights": (_set("rubric.0.weight", 50), "rubric: weights sum to 90, must be 100"),
     "missing language": (_set("text", {"ko": "질문"}), "text.en: missing required field"),
@@ -93,7 +96,10 @@ ERROR_CASES = {
         "key_points[concurrent-duplicates].follow_up: missing required field",
     ),
     "no deepen": (_set("key_points.2.deepen", _DELETE), "key_points[concurrent-duplicates].deepen: missing"),
-    "anchors": (_set("rubric.1.anchors", {1: {"ko": "a", "en": "a"}}), "rubric[edge-cases].anchors: must be given"),
+    "anchors": (
+        _set("rubric.1.anchors", {1: {"ko": "a", "en": "a"}}),
+        "rubric[edge-cases].anchors: must be given",
+    ),
     "unknown key point": (
         _set("rubric.1.key_points", ["nope"]),
         "rubric[edge-cases].key_points: unknown key point ids ['nope']",
@@ -102,7 +108,10 @@ ERROR_CASES = {
         _set("rubric.1.key_points", ["stored-result"]),
         "key_points[concurrent-duplicates]: belongs to no rubric criterion",
     ),
-    "duplicate key point": (_set("key_points.2.id", "stored-result"), "key_points[stored-result].id: duplicate id"),
+    "duplicate key point": (
+        _set("key_points.2.id", "stored-result"),
+        "key_points[stored-result].id: duplicate id",
+    ),
     "symbol-only cue": (
         _set("key_points.0.cues.en", ["% & key"]),
         "key_points[idempotency-key].cues.en: '% & key' has a part with no letters or digits",
@@ -113,7 +122,9 @@ ERROR_CASES = {
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=list(ERROR_CASES))
-def test_each_error_names_file_id_and_field(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_error_names_file_id_and_field(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mutate, expected = ERROR_CASES[case]
     data = copy.deepcopy(question_data())
     mutate(data)
@@ -130,7 +141,10 @@ def test_bad_question_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path = write(tmp_path / "mine.yaml", [data])
     code, lines = validate(capsys, path)
     assert code == 2
-    assert f"{path}: Backend/Idempotency!: id: 'Backend/Idempotency!' must look like <category>/<slug>" in lines[0]
+    assert (
+        f"{path}: Backend/Idempotency!: id: 'Backend/Idempotency!' must look like <category>/<slug>"
+        in lines[0]
+    )
 
 
 def test_duplicate_ids_across_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -179,7 +193,9 @@ def test_missing_path_and_empty_folder(tmp_path: Path, capsys: pytest.CaptureFix
     ]
 
 
-def test_every_problem_is_reported_not_just_the_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_problem_is_reported_not_just_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = question_data()
     data["difficulty"] = 0
     data["extra"] = 1
@@ -215,5 +231,7 @@ def test_selection_is_seeded_and_interleaves_categories() -> None:
 
 def test_selection_respects_category_and_difficulty() -> None:
     bank = load_bank()
-    picked = bank.select(Plan(track="backend", categories=["cs"], questions=10, min_difficulty=2, max_difficulty=2))
+    picked = bank.select(
+        Plan(track="backend", categories=["cs"], questions=10, min_difficulty=2, max_difficulty=2)
+    )
     assert picked and all(q.category == "cs" and q.difficulty == 2 for q in picked)

@@ -19,7 +19,12 @@ def feedback(scores: dict[str, int], evidence: dict[str, list[str]] | None = Non
     evidence = evidence or {}
     return {
         "criteria": [
-            {"criterion_id": cid, "weight": weights.get(cid, 40), "score": s, "evidence": evidence.get(cid, [])}
+            {
+                "criterion_id": cid,
+                "weight": weights.get(cid, 40),
+                "score": s,
+                "evidence": evidence.get(cid, []),
+            }
             for cid, s in scores.items()
         ]
     }
@@ -30,7 +35,9 @@ def check(data: dict[str, Any]) -> Feedback:
 
 
 def test_overall_is_the_weighted_mean_computed_in_code() -> None:
-    data = feedback({"mechanism": 4, "edge-cases": 1}, {"mechanism": ["We keep an idempotency key per request."]})
+    data = feedback(
+        {"mechanism": 4, "edge-cases": 1}, {"mechanism": ["We keep an idempotency key per request."]}
+    )
     data["overall"] = 5  # whatever a model claims is replaced
     assert check(data).overall == pytest.approx(0.6 * 4 + 0.4 * 1)
 
@@ -43,7 +50,9 @@ def test_overall_is_the_weighted_mean_computed_in_code() -> None:
         (feedback({"mechanism": 6, "edge-cases": 1}), "less than or equal to 5"),
         (feedback({"mechanism": 3, "edge-cases": 1}), "scores 3 without quoted evidence"),
         (
-            feedback({"mechanism": 3, "edge-cases": 1}, {"mechanism": ["a sentence the candidate never said"]}),
+            feedback(
+                {"mechanism": 3, "edge-cases": 1}, {"mechanism": ["a sentence the candidate never said"]}
+            ),
             "is not in the answer",
         ),
     ],

@@ -42,10 +42,18 @@ def bank(tmp_path: Path) -> Bank:
 
 
 def make(bank: Bank, tmp_path: Path, **plan: object) -> Engine:
-    settings: dict[str, object] = {"track": "backend", "questions": 2, "follow_ups": 2, "lang": "en", "seed": 1}
+    settings: dict[str, object] = {
+        "track": "backend",
+        "questions": 2,
+        "follow_ups": 2,
+        "lang": "en",
+        "seed": 1,
+    }
     settings.update(plan)
     backend = OfflineBackend()
-    return Engine(new_transcript(Plan.model_validate(settings), bank, backend), backend, Store(tmp_path / "data"))
+    return Engine(
+        new_transcript(Plan.model_validate(settings), bank, backend), backend, Store(tmp_path / "data")
+    )
 
 
 def start(engine: Engine) -> list[Event]:
@@ -249,7 +257,9 @@ def test_resume_after_the_answer_was_saved_but_before_the_reply(bank: Bank, tmp_
     resumed = Engine(t, OfflineBackend(), engine.store)
     events = start(resumed)
     assert isinstance(events[0], SessionStarted) and events[0].resumed
-    assert isinstance(events[-1], Prompt) and isinstance(expected, Prompt) and events[-1].text == expected.text
+    assert (
+        isinstance(events[-1], Prompt) and isinstance(expected, Prompt) and events[-1].text == expected.text
+    )
 
 
 def test_resume_at_a_prompt_shows_it_again(bank: Bank, tmp_path: Path) -> None:

@@ -55,7 +55,10 @@ def test_cue_matches(cue: str, sentence: str) -> None:
 @pytest.mark.parametrize(
     ("cue", "sentence"),
     [
-        ("process", "A processor runs the instructions of the program one by one."),  # no prefix match in English
+        (
+            "process",
+            "A processor runs the instructions of the program one by one.",
+        ),  # no prefix match in English
         ("share heap", "The heap is shared by every thread of the process."),  # words must be consecutive
         ("shared & stack", "The heap is shared by every thread of the process."),
         ("메모리", "가상메모리는 페이지 단위로 관리됩니다."),  # Korean matches at the start of a word only

@@ -12,7 +12,6 @@ from interviewer.resources import builtin_bank_dir
 from tests.helpers import answer_turn
 
 
-
 def _shipped_questions() -> list[Question]:
     # File by file, so one broken file (reported by test_bank.py) does not hide the rules for the rest.
     out: list[Question] = []
@@ -27,11 +26,22 @@ def _shipped_questions() -> list[Question]:
 QUESTIONS = _shipped_questions()
 
 DONT_KNOW: dict[Lang, list[str]] = {
-    "ko": ["모르겠습니다.", "잘 모르겠어요. 죄송합니다.", "그건 들어본 적이 없습니다.", "음... 기억이 안 나네요."],
-    "en": ["I don't know.", "I have no idea, sorry.", "I'm not sure. I never studied this.", "No clue, honestly."],
+    "ko": [
+        "모르겠습니다.",
+        "잘 모르겠어요. 죄송합니다.",
+        "그건 들어본 적이 없습니다.",
+        "음... 기억이 안 나네요.",
+    ],
+    "en": [
+        "I don't know.",
+        "I have no idea, sorry.",
+        "I'm not sure. I never studied this.",
+        "No clue, honestly.",
+    ],
 }
 OFF_TOPIC: dict[Lang, str] = {
-    "ko": "어제는 토마토와 마늘로 파스타를 만들어 먹었고, 저녁에는 친구들과 축구 경기를 봤습니다. 날씨가 맑고 따뜻했어요.",
+    "ko": "어제는 토마토와 마늘로 파스타를 만들어 먹었고, 저녁에는 친구들과 축구 경기를 봤습니다. "
+    "날씨가 맑고 따뜻했어요.",
     "en": "Yesterday I cooked pasta with tomatoes and garlic, then watched a football match with friends. "
     "The weather was sunny and warm all day.",
 }
@@ -104,7 +114,9 @@ def test_instructions_to_the_grader_change_nothing(q: Question, lang: Lang) -> N
 def test_each_key_point_text_is_recognised(q: Question, lang: Lang) -> None:
     for kp in q.key_points:
         fb = score(q, lang, kp.text(lang))
-        assert kp.id not in {m.key_point_id for m in fb.missed}, f"{q.id} [{lang}] {kp.id}: own text not recognised"
+        assert kp.id not in {m.key_point_id for m in fb.missed}, (
+            f"{q.id} [{lang}] {kp.id}: own text not recognised"
+        )
 
 
 @by_question

@@ -31,7 +31,9 @@ def test_round_trip(tmp_path: Path) -> None:
     assert loaded.schema_version == 1
 
 
-def test_a_crash_mid_write_leaves_the_previous_transcript(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_write_leaves_the_previous_transcript(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = Store(tmp_path)
     t = transcript("20260101-000000-aaaa")
     store.save(t)
@@ -69,7 +71,11 @@ def test_summaries_newest_first_and_broken_files_reported(tmp_path: Path) -> Non
     store.save(transcript("20260101-000000-cccc", minutes_ago=20))
     (store.sessions_dir / "broken.json").write_text("{not json")
     summaries, problems = store.summaries()
-    assert [s.session_id for s in summaries] == ["20260101-000000-bbbb", "20260101-000000-aaaa", "20260101-000000-cccc"]
+    assert [s.session_id for s in summaries] == [
+        "20260101-000000-bbbb",
+        "20260101-000000-aaaa",
+        "20260101-000000-cccc",
+    ]
     assert len(problems) == 1 and "broken.json: not a valid transcript" in problems[0]
     latest = store.latest_unfinished()
     assert latest is not None and latest.session_id == "20260101-000000-bbbb"
@@ -78,7 +84,9 @@ def test_summaries_newest_first_and_broken_files_reported(tmp_path: Path) -> Non
 def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="cannot write to the data dir .*--data-dir or INTERVIEWER_DATA_DIR"):
+    with pytest.raises(
+        StoreError, match=r"cannot write to the data dir .*--data-dir or INTERVIEWER_DATA_DIR"
+    ):
         Store(blocker / "data").check_writable()
 
 

@@ -25,7 +25,9 @@ class GradeRequest(BaseModel):
     lang: Lang
 
     def answer_text(self) -> str:
-        return "\n\n".join(t.text for t in self.turns if t.role == "candidate" and t.kind == "answer" and t.text)
+        return "\n\n".join(
+            t.text for t in self.turns if t.role == "candidate" and t.kind == "answer" and t.text
+        )
 
 
 class Backend(Protocol):

@@ -32,12 +32,20 @@ def decide_follow_up(request: FollowUpRequest) -> FollowUpDecision:
     asked_texts = set(request.asked())
     for kp in q.key_points:
         text = kp.follow_up(lang)
-        if covered[kp.id].status != "explained" and ("follow_up", kp.id) not in asked and text not in asked_texts:
+        if (
+            covered[kp.id].status != "explained"
+            and ("follow_up", kp.id) not in asked
+            and text not in asked_texts
+        ):
             reason = say("reason_missing", lang, text=kp.text(lang))
             return FollowUpDecision(action="ask", text=text, kind="follow_up", target=kp.id, reason=reason)
     for kp in q.key_points:
         text = kp.deepen(lang)
-        if covered[kp.id].status == "explained" and ("deepen", kp.id) not in asked and text not in asked_texts:
+        if (
+            covered[kp.id].status == "explained"
+            and ("deepen", kp.id) not in asked
+            and text not in asked_texts
+        ):
             reason = say("reason_deepen", lang, text=kp.text(lang))
             return FollowUpDecision(action="ask", text=text, kind="deepen", target=kp.id, reason=reason)
     return FollowUpDecision(action="move_on", reason=say("reason_done", lang))
@@ -72,7 +80,13 @@ def grade(request: GradeRequest) -> Feedback:
             missing=counts["missing"],
         )
         criteria.append(
-            {"criterion_id": c.id, "weight": c.weight, "score": score, "evidence": evidence, "rationale": rationale}
+            {
+                "criterion_id": c.id,
+                "weight": c.weight,
+                "score": score,
+                "evidence": evidence,
+                "rationale": rationale,
+            }
         )
     strengths, gaps, missed = [], [], []
     for kp in q.key_points:
@@ -80,7 +94,9 @@ def grade(request: GradeRequest) -> Feedback:
         if status == "explained":
             strengths.append(kp.text(lang))
         else:
-            gaps.append(say("gap_mentioned" if status == "mentioned" else "gap_missing", lang, text=kp.text(lang)))
+            gaps.append(
+                say("gap_mentioned" if status == "mentioned" else "gap_missing", lang, text=kp.text(lang))
+            )
             missed.append({"key_point_id": kp.id, "what_strong_answers_say": kp.text(lang)})
     notes = _notes(turns, sentences, lang)
     data = {"criteria": criteria, "strengths": strengths, "gaps": gaps, "missed": missed, "notes": notes}
@@ -95,7 +111,11 @@ def _notes(turns: list[Turn], sentences: list[Sentence], lang: Lang) -> list[str
     hints = sum(1 for t in turns if t.kind == "hint")
     if hints:
         notes.append(say("note_hints", lang, n=hints))
-    if any(t.kind == "idk" for t in turns) and any(t.kind == "reason_aloud" for t in turns) and _answers(turns):
+    if (
+        any(t.kind == "idk" for t in turns)
+        and any(t.kind == "reason_aloud" for t in turns)
+        and _answers(turns)
+    ):
         notes.append(say("note_reasoned", lang))
     if any(t.kind == "skip" for t in turns):
         notes.append(say("note_skipped", lang))
