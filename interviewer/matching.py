@@ -20,7 +20,8 @@ _HAS_HANGUL = re.compile(f"[{_HANGUL}]")
 _TOKEN = re.compile(r"[^\W_]+(?:[+#]+)?")
 _LATIN_HEAD = re.compile(f"^([^{_HANGUL}]+)([{_HANGUL}]*)$")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?。？！])\s+|\s*\n\s*")
-_LIST_SEPARATORS = re.compile(r"[,/;·、|]")
+# A slash separates list items ("locks/queues") but not short terms such as I/O, TCP/IP or HTTP/3.
+_LIST_SEPARATORS = re.compile(r"[,;·、|]|\s/|/\s|(?<=[^\W\d_]{4})/(?=[^\W\d_]{4})")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 # Words that glue English prose together; a run of terms without them is a keyword list.

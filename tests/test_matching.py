@@ -76,6 +76,8 @@ def test_cue_does_not_match(cue: str, sentence: str) -> None:
         ("entropy, KL divergence, softmax, log loss", False),
         ("엔트로피 KL발산 소프트맥스 로그손실", False),
         ("address space / locks / context switch", False),
+        ("heap/stack/registers/locks", False),
+        ("For I/O, TCP/IP, HTTP/3 and UDP traffic, the kernel buffers packets in memory.", True),
         ("TCP is connection-oriented, reliable, and ordered, so it suits file transfer.", True),
     ],
 )
