@@ -17,16 +17,16 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "The whole answer is kept in the transcript.",
     ),
     "reason_aloud": (
-        "괜찮습니다. 모든 것을 알 수는 없죠. 알고 있는 것에서 출발해 추론해 보면 어떻게 생각하시나요? "
-        "예를 들어, {nudge}",
-        "That's fine, nobody knows everything. Starting from what you do know, what would you infer? "
-        "For example: {nudge}",
+        "괜찮습니다. 모든 것을 알 수는 없죠. "
+        "알고 있는 것에서 출발해 추론해 보면 어떻게 생각하시나요? {nudge}",
+        "That's fine, nobody knows everything. Starting from what you do know, what would you infer? {nudge}",
     ),
     "reason_aloud_plain": (
         "괜찮습니다. 모든 것을 알 수는 없죠. 알고 있는 것에서 출발해 추론해 보면 어떻게 생각하시나요?",
         "That's fine, nobody knows everything. Starting from what you do know, what would you infer?",
     ),
     "hint": ("힌트: {text}", "Hint: {text}"),
+    "hint_keyword": ("'{cue}' 개념에서 출발해 보세요.", "Start from this idea: {cue}."),
     "no_more_hints": (
         "더 드릴 힌트가 없습니다. 지금까지 떠오른 내용을 정리해 답해 보세요.",
         "No more hints for this question. Try to put together what you have so far.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
@@ -55,6 +56,32 @@ class EndOfInput(Exception):
     pass
 
 
+class AnswerReader:
+    """Turns typed lines into one action: an answer ends at a lone '.' or end of input; a command
+    counts only as the first line."""
+
+    def __init__(self, read_line: Callable[[], str]) -> None:
+        self.read_line = read_line
+        self.pending: list[str] = []  # lines of the answer being typed: the draft if the user quits
+
+    def read(self) -> Action:
+        lines = self.pending
+        while True:
+            try:
+                line = self.read_line()
+            except EOFError:
+                if any(part.strip() for part in lines):
+                    self.pending = []
+                    return Answer(text="\n".join(lines))
+                raise EndOfInput from None
+            if not lines and line.strip() in COMMANDS:
+                return Command(kind=COMMANDS[line.strip()])
+            if line.strip() == END_OF_ANSWER:
+                self.pending = []
+                return Answer(text="\n".join(lines))
+            lines.append(line)
+
+
 async def _collect(events: AsyncIterator[Event]) -> list[Event]:
     return [e async for e in events]
 
@@ -65,14 +92,15 @@ class PlainFrontEnd:
         engine: Engine,
         resume_command: str,
         out: TextIO,
-        read_line: Callable[[], str] = input,
+        read_line: Callable[[], str] | None = None,
     ) -> None:
         self.engine = engine
         self.resume_command = resume_command
         self.out = out
-        self.read_line = read_line
+        # A visible prompt helps at a terminal; with piped input it would only clutter the output.
+        interactive = sys.stdin.isatty() and out.isatty()
+        self.reader = AnswerReader(read_line or (lambda: input("› " if interactive else "")))
         self.lang = engine.transcript.plan.lang
-        self._draft: list[str] = []
 
     def t(self, key: str, **values: object) -> str:
         ko, en = _TEXT[key]
@@ -88,39 +116,21 @@ class PlainFrontEnd:
                 self.render(runner.run(_collect(self.engine.start())))
                 while not self.engine.finished:
                     try:
-                        action = self.read_action()
+                        action = self.reader.read()
                     except EndOfInput:
                         self.print()
                         self.print(self.t("paused", cmd=self.resume_command))
                         return 0
                     self.render(runner.run(_collect(self.engine.submit(action))))
             except KeyboardInterrupt:
-                if self._draft:
-                    self.engine.set_draft("\n".join(self._draft))
+                if self.reader.pending:
+                    self.engine.set_draft("\n".join(self.reader.pending))
                 self.print()
                 self.print(self.t("interrupted", cmd=self.resume_command))
                 return 130
         if self.engine.unsaved:
             self.print(self.t("unsaved"))
         return 0
-
-    def read_action(self) -> Action:
-        """Read lines until a lone '.', end of input, or a command on the first line."""
-        lines = self._draft
-        while True:
-            try:
-                line = self.read_line()
-            except EOFError:
-                if any(line.strip() for line in lines):
-                    self._draft = []
-                    return Answer(text="\n".join(lines))
-                raise EndOfInput from None
-            if not lines and line.strip() in COMMANDS:
-                return Command(kind=COMMANDS[line.strip()])
-            if line.strip() == END_OF_ANSWER:
-                self._draft = []
-                return Answer(text="\n".join(lines))
-            lines.append(line)
 
     def render(self, events: list[Event]) -> None:
         for e in events:
@@ -130,14 +140,14 @@ class PlainFrontEnd:
                     self.print(f"{self.t(key, id=e.session_id)} · {e.plan.track} · {e.provider}")
                     self.print(self.t("help"))
                     if e.draft:
-                        self._draft = e.draft.split("\n")
+                        self.reader.pending = e.draft.split("\n")
                 case Prompt():
                     self.print()
                     self.print(self._header(e))
                     self.print(e.text)
-                    if self._draft:
+                    if self.reader.pending:
                         self.print(self.t("draft"))
-                        for line in self._draft:
+                        for line in self.reader.pending:
                             self.print(f"  {line}")
                 case HintGiven():
                     self.print(f"💡 {e.text}")

@@ -96,6 +96,7 @@ _LABELS = {
     "interviewer": ("면접관", "Interviewer"),
     "candidate": ("지원자", "Candidate"),
     "follow_ups": ("꼬리질문", "follow-ups"),
+    "difficulty": ("난이도", "difficulty"),
     "skipped": ("건너뜀", "skipped"),
     "idk": ("(모르겠다고 답함)", "(said they don't know)"),
     "skip": ("(건너뜀)", "(skipped)"),
@@ -132,7 +133,8 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
             "",
             f"> {q.text}",
             "",
-            f"{q.category} · difficulty {q.difficulty} · {q.follow_ups} {_l('follow_ups', lang)}{extra}",
+            f"{q.category} · {_l('difficulty', lang)} {q.difficulty} · "
+            f"{_l('follow_ups', lang)}: {q.follow_ups}{extra}",
             "",
         ]
         if q.criteria:

@@ -143,6 +143,18 @@ def test_hints_are_recorded_and_run_out(bank: Bank, tmp_path: Path) -> None:
     assert fb is not None and "You used 3 hint(s)." in fb.notes
 
 
+def test_a_hint_on_a_follow_up_names_an_idea_of_the_point_it_probes(bank: Bank, tmp_path: Path) -> None:
+    engine = make(bank, tmp_path, questions=1)
+    start(engine)
+    send(engine, KEY)  # the follow-up now probes the stored result
+    first, second = (send(engine, Command(kind="hint"))[-1] for _ in range(2))
+    assert isinstance(first, HintGiven) and first.text == "Hint: Start from this idea: stores, result."
+    assert (
+        isinstance(second, HintGiven)
+        and second.text == "Hint: What if both copies arrive at the same moment?"
+    )
+
+
 def test_skip_grades_what_was_said_and_moves_on(bank: Bank, tmp_path: Path) -> None:
     engine = make(bank, tmp_path)
     start(engine)

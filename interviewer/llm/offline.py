@@ -52,11 +52,21 @@ def decide_follow_up(request: FollowUpRequest) -> FollowUpDecision:
 
 
 def next_hint(question: Question, turns: list[Turn], lang: Lang) -> tuple[str, str] | None:
-    """(key point id, hint text) for the most important point not yet covered, hinted or asked."""
+    """(key point id, hint) for the point the candidate is stuck on, without giving the answer away.
+
+    If the current follow-up probes a point, the first hint names one of its cues; otherwise, or once
+    that is used, the hint is the guiding question of the most important point not yet covered or asked.
+    """
     covered, _ = coverage(question, turns)
-    used = {t.target for t in turns if t.role == "interviewer" and t.kind in ("hint", "follow_up")}
+    hinted = {t.target for t in turns if t.role == "interviewer" and t.kind == "hint"}
+    prompt = next((t for t in reversed(turns) if t.role == "interviewer" and t.kind != "hint"), None)
+    if prompt is not None and prompt.kind == "follow_up" and prompt.target and prompt.target not in hinted:
+        kp = question.key_point(prompt.target)
+        if covered[kp.id].status != "explained":
+            return kp.id, say("hint_keyword", lang, cue=kp.cues(lang)[0].replace(" & ", ", "))
+    asked = {t.target for t in turns if t.role == "interviewer" and t.kind == "follow_up"}
     for kp in question.key_points:
-        if covered[kp.id].status != "explained" and kp.id not in used:
+        if covered[kp.id].status != "explained" and kp.id not in hinted | asked:
             return kp.id, kp.follow_up(lang)
     return None
 
