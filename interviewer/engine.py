@@ -157,7 +157,8 @@ class Engine:
 
     async def _after_answer(self, rec: QuestionRecord) -> AsyncIterator[Event]:
         last_prompt = next((t for t in reversed(rec.turns) if t.role == "interviewer"), None)
-        if last_prompt is not None and last_prompt.kind == "reason_aloud":
+        # A skip, or any reply to the invitation to reason aloud, closes the question.
+        if rec.turns[-1].kind == "skip" or (last_prompt is not None and last_prompt.kind == "reason_aloud"):
             async for e in self._finish_question(rec):
                 yield e
             return

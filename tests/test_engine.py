@@ -274,6 +274,18 @@ def test_resume_after_the_answer_was_saved_but_before_the_reply(bank: Bank, tmp_
     )
 
 
+def test_resume_after_a_saved_skip_moves_on(bank: Bank, tmp_path: Path) -> None:
+    engine = make(bank, tmp_path)
+    start(engine)
+    send(engine, Command(kind="skip"))
+    t = on_disk(engine)
+    second = t.records[1].turns.pop()  # as if the process died right after saving the skip
+    t.records[0].status, t.records[0].feedback = "open", None
+    events = start(Engine(t, OfflineBackend(), engine.store))
+    assert [type(e) for e in events] == [SessionStarted, QuestionGraded, Prompt]
+    assert isinstance(events[-1], Prompt) and events[-1].text == second.text
+
+
 def test_resume_at_a_prompt_shows_it_again(bank: Bank, tmp_path: Path) -> None:
     engine = make(bank, tmp_path)
     start(engine)

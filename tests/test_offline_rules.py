@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from interviewer.bank import BankError, bank_files, load_bank
@@ -139,3 +144,31 @@ def test_grading_is_deterministic(q: Question, lang: Lang) -> None:
 def test_follow_up_ladder_has_no_repeats(q: Question, lang: Lang) -> None:
     texts = [kp.follow_up(lang) for kp in q.key_points] + [kp.deepen(lang) for kp in q.key_points]
     assert len(set(texts)) == len(texts), f"{q.id} [{lang}] repeats a follow-up question"
+
+
+def test_same_result_across_processes_and_hash_seeds() -> None:
+    code = (
+        "from interviewer.bank import load_bank\n"
+        "from interviewer.llm.base import GradeRequest, FollowUpRequest\n"
+        "from interviewer.llm.offline import grade, decide_follow_up\n"
+        "from tests.helpers import answer_turn\n"
+        "for q in sorted(load_bank().questions.values(), key=lambda q: q.id):\n"
+        "    for lang in ('ko', 'en'):\n"
+        "        turns = [answer_turn(q.model_answer(lang)[:300])]\n"
+        "        print(grade(GradeRequest(question=q, turns=turns, lang=lang)).model_dump_json())\n"
+        "        request = FollowUpRequest(question=q, turns=turns, lang=lang, remaining=2)\n"
+        "        print(decide_follow_up(request).model_dump_json())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
