@@ -138,7 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return exc.code
-    except (StoreError, EngineError) as exc:
+    except EngineError as exc:
+        print(f"interviewer: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StoreError as exc:
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:

@@ -5,9 +5,11 @@ All state lives in the transcript, so a session saved at any point resumes exact
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 from .bank import Bank, fingerprint
 from .domain import Lang, Plan, QuestionRecord, Transcript, Turn, TurnKind
@@ -27,7 +29,7 @@ from .llm.base import Backend, FollowUpRequest, GradeRequest
 from .llm.offline import next_hint
 from .matching import clean_answer
 from .phrases import say
-from .store import Store, StoreError, new_session_id
+from .store import Store, StoreError, new_session_id, write_atomic
 
 MAX_ANSWER_CHARS = 20_000
 _PROMPT_KINDS: dict[str, PromptKind] = {k: k for k in ("question", "follow_up", "deepen", "reason_aloud")}
@@ -125,6 +127,14 @@ class Engine:
             handler = self._end(rec)
         async for e in handler:
             yield e
+
+    def rescue(self) -> Path | None:
+        """If the last save failed, retry; failing that, write a copy to the temp dir and return its path."""
+        if not self._unsaved or self._save() is None:
+            return None
+        path = Path(tempfile.gettempdir()) / f"interviewer-{self.transcript.session_id}.json"
+        write_atomic(path, self.transcript.model_dump_json(indent=1).encode())
+        return path
 
     def set_draft(self, text: str | None) -> None:
         """Keep an answer being typed, so closing the app mid-answer loses nothing."""

@@ -45,9 +45,11 @@ _TEXT = {
         "중단했습니다. 지금까지의 답변은 저장되었습니다. 이어서 하려면: {cmd}",
         "Stopped. Everything answered so far is saved. To continue: {cmd}",
     ),
-    "unsaved": (
-        "경고: 마지막 기록을 저장하지 못했습니다. 데이터 폴더를 확인하세요.",
-        "Warning: the latest turns could not be saved. Check the data dir.",
+    "rescued": (
+        "데이터 폴더에 저장하지 못해 기록 사본을 {path} 에 남겼습니다. "
+        "이어서 하려면: interviewer resume {path}",
+        "The data dir could not be written, so a copy of the transcript is in {path}. "
+        "To continue: interviewer resume {path}",
     ),
 }
 
@@ -111,6 +113,14 @@ class PlainFrontEnd:
         self.out.flush()
 
     def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            rescued = self.engine.rescue()
+            if rescued is not None:
+                self.print(self.t("rescued", path=rescued))
+
+    def _run(self) -> int:
         with asyncio.Runner() as runner:
             try:
                 self.render(runner.run(_collect(self.engine.start())))
@@ -128,8 +138,6 @@ class PlainFrontEnd:
                 self.print()
                 self.print(self.t("interrupted", cmd=self.resume_command))
                 return 130
-        if self.engine.unsaved:
-            self.print(self.t("unsaved"))
         return 0
 
     def render(self, events: list[Event]) -> None:

@@ -318,6 +318,12 @@ def test_a_failing_save_warns_and_keeps_going(bank: Bank, tmp_path: Path) -> Non
     assert engine.unsaved and isinstance(events[-1], Prompt)
     send(engine, KEY)
     assert engine.transcript.records[0].answers()[0].text == KEY  # kept in memory
+    rescued = engine.rescue()  # still unwritable: a copy goes to the temp dir
+    assert rescued is not None
+    try:
+        assert [t.text for t in load_transcript(rescued).records[0].answers()] == [KEY]
+    finally:
+        rescued.unlink()
 
 
 def test_korean_session_speaks_korean(bank: Bank, tmp_path: Path) -> None:
