@@ -54,6 +54,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "모른다고 한 뒤 추론을 이어갔고, 추론으로 도달한 내용은 점수에 반영했습니다.",
         "You reasoned aloud after saying you didn't know; the points you reached count.",
     ),
+    "note_reasoned_short": (
+        "모른다고 한 뒤에도 대화를 이어간 점은 좋습니다. 다만 추론이 핵심 내용까지 이어지지는 못했습니다.",
+        "Good that you kept reasoning after saying you didn't know, though it did not reach the key points.",
+    ),
     "note_skipped": ("이 질문은 건너뛰었습니다.", "You skipped this question."),
     "note_no_answer": ("답변이 없었습니다.", "There was no answer."),
     "reason_missing": ("'{text}' 내용이 답변에 없음", "the answer does not cover: {text}"),

@@ -183,6 +183,17 @@ def test_i_dont_know_invites_reasoning_aloud_once(bank: Bank, tmp_path: Path) ->
     assert isinstance(events[-1], InterviewFinished)
 
 
+def test_reasoning_that_reaches_nothing_is_named_honestly(bank: Bank, tmp_path: Path) -> None:
+    engine = make(bank, tmp_path)
+    start(engine)
+    send(engine, Command(kind="idk"))
+    graded = of(
+        send(engine, "I am not sure, but maybe it depends on the network speed somehow."), QuestionGraded
+    )[0]
+    assert isinstance(graded, QuestionGraded) and graded.feedback.overall == 1
+    assert any("did not reach the key points" in n for n in graded.feedback.notes)
+
+
 def test_end_before_any_answer(bank: Bank, tmp_path: Path) -> None:
     engine = make(bank, tmp_path)
     start(engine)

@@ -108,25 +108,24 @@ def grade(request: GradeRequest) -> Feedback:
                 say("gap_mentioned" if status == "mentioned" else "gap_missing", lang, text=kp.text(lang))
             )
             missed.append({"key_point_id": kp.id, "what_strong_answers_say": kp.text(lang)})
-    notes = _notes(turns, sentences, lang)
+    notes = _notes(q, turns, sentences, lang)
     data = {"criteria": criteria, "strengths": strengths, "gaps": gaps, "missed": missed, "notes": notes}
     # The same semantic checks a model's output must pass; the offline grader is held to them too.
     return Feedback.model_validate(data, context={"question": q, "answer": request.answer_text()})
 
 
-def _notes(turns: list[Turn], sentences: list[Sentence], lang: Lang) -> list[str]:
+def _notes(question: Question, turns: list[Turn], sentences: list[Sentence], lang: Lang) -> list[str]:
     notes = []
     if any(s.directive for s in sentences):
         notes.append(say("note_directive", lang))
     hints = sum(1 for t in turns if t.kind == "hint")
     if hints:
         notes.append(say("note_hints", lang, n=hints))
-    if (
-        any(t.kind == "idk" for t in turns)
-        and any(t.kind == "reason_aloud" for t in turns)
-        and _answers(turns)
-    ):
-        notes.append(say("note_reasoned", lang))
+    invited = next((i for i, t in enumerate(turns) if t.kind == "reason_aloud"), None)
+    if invited is not None and _answers(turns[invited:]):
+        after, _ = coverage(question, turns[invited:])
+        reached = any(c.status == "explained" for c in after.values())
+        notes.append(say("note_reasoned" if reached else "note_reasoned_short", lang))
     if any(t.kind == "skip" for t in turns):
         notes.append(say("note_skipped", lang))
     if not _answers(turns):
