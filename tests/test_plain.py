@@ -110,6 +110,17 @@ def test_end_of_input_saves_and_resume_takes_the_rest(tmp_path: Path) -> None:
     assert all_answers(t) == [*ANSWERS[:2], "half of an answer with no dot", ANSWERS[3]]
 
 
+def spawn(data_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "interviewer", *PRACTICE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(data_dir),
+    )
+
+
 def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -130,14 +141,7 @@ def _saved_answers(data_dir: Path) -> list[str]:
 
 
 def test_sigkill_between_answers_loses_nothing(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interviewer", *PRACTICE],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(tmp_path),
-    )
+    proc = spawn(tmp_path)
     assert proc.stdin is not None
     proc.stdin.write(piped(*ANSWERS[:2]))
     proc.stdin.flush()
@@ -154,14 +158,7 @@ def test_sigkill_between_answers_loses_nothing(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_keeps_the_draft_and_prints_the_resume_command(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interviewer", *PRACTICE],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(tmp_path),
-    )
+    proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(piped(ANSWERS[0]) + "a draft line\n")
     proc.stdin.flush()
