@@ -1,0 +1,156 @@
+"""Quality bars for the shipped bank: coverage of topics, tracks and difficulty, specific cues, and
+answers to other questions earning nothing."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+
+import pytest
+
+from interviewer.bank import load_bank
+from interviewer.domain import LANGS, Lang, Question
+from interviewer.llm.base import GradeRequest
+from interviewer.llm.offline import coverage, grade
+from interviewer.matching import analyse, cue_in, normalize
+from tests.helpers import answer_turn
+
+BANK = load_bank()
+QUESTIONS = sorted(BANK.questions.values(), key=lambda q: q.id)
+
+MIN_PER_CATEGORY = {
+    "cs": 14,
+    "ml-theory": 12,
+    "mlops": 8,
+    "system-design": 8,
+    "project": 6,
+    "behavioral": 6,
+    "coding": 4,
+    "backend": 6,
+}
+MIN_PER_TRACK = 25
+REQUIRED = {
+    # the seminar's questions
+    "ml-theory/cross-entropy",
+    "ml-theory/loss-function",
+    "mlops/deployment-strategies",
+    "system-design/movie-reservation",
+    "system-design/gpu-fair-share",
+    "project/stack-depth",
+    "project/business-impact",
+    "behavioral/career-storyline",
+    "cs/process-vs-thread",
+    "cs/tcp-vs-udp",
+    "cs/database-index",
+    # the classics every candidate is asked
+    "ml-theory/overfitting-regularization",
+    "ml-theory/bias-variance",
+    "ml-theory/backpropagation",
+    "ml-theory/batch-normalization",
+    "ml-theory/attention-transformers",
+    "ml-theory/imbalanced-metrics",
+    "ml-theory/gradient-descent-variants",
+    "cs/url-to-page",
+    "cs/http-vs-https",
+    "cs/deadlock",
+    "cs/virtual-memory",
+    "cs/transaction-isolation",
+    "cs/python-gil",
+    "cs/hash-table",
+    "backend/rest-api-design",
+    "backend/caching-strategies",
+    "backend/rate-limiting",
+    "mlops/model-monitoring-drift",
+    "mlops/feature-store",
+    "mlops/online-vs-batch-inference",
+    "mlops/ab-testing-models",
+    "system-design/recommendation-service",
+    "system-design/ml-training-pipeline",
+}
+# An answer from a far-away category must earn nothing: this maps each category to one that shares
+# no subject matter with it.
+UNRELATED = {
+    "ml-theory": "backend",
+    "backend": "ml-theory",
+    "cs": "ml-theory",
+    "mlops": "coding",
+    "coding": "mlops",
+    "system-design": "behavioral",
+    "project": "cs",
+    "behavioral": "cs",
+}
+
+
+def test_counts_per_category_and_track() -> None:
+    per_category = Counter(q.category for q in QUESTIONS)
+    short = {c: per_category[c] for c, n in MIN_PER_CATEGORY.items() if per_category[c] < n}
+    assert not short, f"categories below their minimum: {short}"
+    for track in ("mlse", "mle", "backend"):
+        assert len(BANK.filter(track=track)) >= MIN_PER_TRACK, track
+    assert len(QUESTIONS) >= 60
+
+
+def test_required_topics_are_present() -> None:
+    assert not REQUIRED - set(BANK.questions)
+
+
+def test_difficulty_spreads_inside_each_category() -> None:
+    for category in MIN_PER_CATEGORY:
+        levels = {q.difficulty for q in QUESTIONS if q.category == category}
+        assert len(levels) >= (2 if category == "coding" else 3), f"{category}: difficulties {sorted(levels)}"
+
+
+def test_each_category_lives_in_its_own_file() -> None:
+    for q in QUESTIONS:
+        assert BANK.sources[q.id].stem == q.category, f"{q.id} is in {BANK.sources[q.id].name}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_near_duplicate_questions(lang: Lang) -> None:
+    texts = [(q.id, normalize(q.text(lang))) for q in QUESTIONS]
+    for i, (a_id, a) in enumerate(texts):
+        for b_id, b in texts[i + 1 :]:
+            ratio = difflib.SequenceMatcher(None, a, b).ratio()
+            assert ratio < 0.75, f"{a_id} and {b_id} read almost the same ({ratio:.2f})"
+
+
+def by_question(f):  # type: ignore[no-untyped-def]
+    return pytest.mark.parametrize("q", QUESTIONS, ids=[q.id for q in QUESTIONS])(
+        pytest.mark.parametrize("lang", LANGS)(f)
+    )
+
+
+@by_question
+def test_model_answer_explains_most_key_points(q: Question, lang: Lang) -> None:
+    covered, _ = coverage(q, [answer_turn(q.model_answer(lang))])
+    explained = [k for k, c in covered.items() if c.status == "explained"]
+    missing = sorted(set(covered) - set(explained))
+    assert len(explained) >= 0.8 * len(covered), f"{q.id} [{lang}] model answer misses {missing}"
+
+
+@by_question
+def test_answers_to_unrelated_questions_score_1(q: Question, lang: Lang) -> None:
+    others = [o for o in QUESTIONS if o.category == UNRELATED[q.category]]
+    assert others
+    scored = {}
+    for o in others:
+        fb = grade(GradeRequest(question=q, turns=[answer_turn(o.model_answer(lang))], lang=lang))
+        if fb.overall > 1:
+            scored[o.id] = (fb.overall, [s for s in fb.strengths + fb.gaps if not s.startswith(("Missing", "빠진"))])
+    assert not scored, f"{q.id} [{lang}] gives credit to answers of other questions: {scored}"
+
+
+_SENTENCES = {(q.id, lang): analyse(q.model_answer(lang)) for q in QUESTIONS for lang in LANGS}
+
+
+@by_question
+def test_cues_are_specific(q: Question, lang: Lang) -> None:
+    others = [o for o in QUESTIONS if o.id != q.id]
+    limit = len(others) / 4
+    common = {}
+    for kp in q.key_points:
+        for cue in kp.cues(lang):
+            hits = [o.id for o in others if any(cue_in(cue, s) for s in _SENTENCES[(o.id, lang)])]
+            if len(hits) > limit:
+                common[cue] = len(hits)
+    assert not common, f"{q.id} [{lang}] cues found in the model answers of over a quarter of the others: {common}"
