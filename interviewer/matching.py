@@ -94,6 +94,8 @@ class Sentence:
     text: str  # as the candidate wrote it, so it can be quoted
     tokens: tuple[str, ...]
     stems: tuple[str | None, ...]  # stem of a token's Latin head, None for Korean words
+    norm: str  # normalised text and stem set: a quick "cannot match" before scanning
+    stem_set: frozenset[str | None]
     explanatory: bool
     idk: bool  # says "I don't know" and does not go on to reason
     directive: bool  # addressed to the grader
@@ -135,7 +137,9 @@ def analyse(text: str) -> list[Sentence]:
             Sentence(
                 text=raw,
                 tokens=tokens,
-                stems=tuple(_token_stem(t) for t in tokens),
+                stems=(stems := tuple(_token_stem(t) for t in tokens)),
+                norm=norm,
+                stem_set=frozenset(stems),
                 explanatory=_is_explanatory(norm, tokens),
                 idk=bool(_IDK.search(norm)) and not _REASONING.search(norm),
                 directive=bool(_DIRECTIVE.search(norm)),
@@ -174,6 +178,8 @@ def _word(w: str) -> _Word:
 
 
 def _part_in(part: _Part, sentence: Sentence) -> bool:
+    if any(word not in sentence.norm if korean else word not in sentence.stem_set for korean, word in part):
+        return False
     n = len(part)
     tokens, stems = sentence.tokens, sentence.stems
     for start in range(len(tokens) - n + 1):
