@@ -136,7 +136,10 @@ def test_answers_to_unrelated_questions_score_1(q: Question, lang: Lang) -> None
     for o in others:
         fb = grade(GradeRequest(question=q, turns=[answer_turn(o.model_answer(lang))], lang=lang))
         if fb.overall > 1:
-            scored[o.id] = (fb.overall, [s for s in fb.strengths + fb.gaps if not s.startswith(("Missing", "빠진"))])
+            scored[o.id] = (
+                fb.overall,
+                [s for s in fb.strengths + fb.gaps if not s.startswith(("Missing", "빠진"))],
+            )
     assert not scored, f"{q.id} [{lang}] gives credit to answers of other questions: {scored}"
 
 
@@ -153,4 +156,6 @@ def test_cues_are_specific(q: Question, lang: Lang) -> None:
             hits = [o.id for o in others if any(cue_in(cue, s) for s in _SENTENCES[(o.id, lang)])]
             if len(hits) > limit:
                 common[cue] = len(hits)
-    assert not common, f"{q.id} [{lang}] cues found in the model answers of over a quarter of the others: {common}"
+    assert not common, (
+        f"{q.id} [{lang}] cues found in the model answers of over a quarter of the others: {common}"
+    )
