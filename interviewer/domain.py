@@ -260,7 +260,25 @@ class Turn(BaseModel):
     elapsed_s: float | None = Field(default=None, description="time the candidate took to answer")
 
 
-QuestionStatus = Literal["open", "graded", "ended"]
+# open: being asked; answered: closed, grading in progress; graded; ended: the interview stopped first.
+QuestionStatus = Literal["open", "answered", "graded", "ended"]
+
+
+class CallRecord(BaseModel):
+    """One backend step as it happened: usage, faults and whether the offline backend stood in."""
+
+    step: Literal["follow_up", "grade"]
+    provider: str
+    model: str | None = None
+    mode: str | None = Field(default=None, description="structured-output mode that was used")
+    attempts: int = 0
+    latency_s: float = 0.0
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    completion_tokens: int | None = None
+    faults: list[str] = Field(default_factory=list, description="what went wrong, one entry per attempt")
+    fallback: bool = Field(default=False, description="the offline backend produced this step's result")
+    raw: str | None = Field(default=None, description="the last raw model output, for replay")
 
 
 class QuestionRecord(BaseModel):
@@ -270,6 +288,7 @@ class QuestionRecord(BaseModel):
     skipped: bool = False
     feedback: Feedback | None = None
     decisions: list[FollowUpDecision] = Field(default_factory=list)
+    calls: list[CallRecord] = Field(default_factory=list)
 
     @property
     def follow_ups_asked(self) -> int:
@@ -315,6 +334,17 @@ class Transcript(BaseModel):
     def overall(self) -> float | None:
         scores = [r.feedback.overall for r in self.records if r.feedback is not None]
         return round(sum(scores) / len(scores), 2) if scores else None
+
+    def usage(self) -> dict[str, int]:
+        totals = {"calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "completion_tokens": 0, "fallbacks": 0}
+        for r in self.records:
+            for c in r.calls:
+                totals["calls"] += 1
+                totals["prompt_tokens"] += c.prompt_tokens or 0
+                totals["cached_tokens"] += c.cached_tokens or 0
+                totals["completion_tokens"] += c.completion_tokens or 0
+                totals["fallbacks"] += int(c.fallback)
+        return totals
 
     @property
     def current(self) -> QuestionRecord | None:

@@ -5,14 +5,15 @@ All state lives in the transcript, so a session saved at any point resumes exact
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .bank import Bank, fingerprint
-from .domain import Lang, Plan, QuestionRecord, Transcript, Turn, TurnKind
+from .domain import CallRecord, FollowUpDecision, Lang, Plan, QuestionRecord, Transcript, Turn, TurnKind
 from .events import (
     Action,
     Answer,
@@ -24,8 +25,9 @@ from .events import (
     PromptKind,
     QuestionGraded,
     SessionStarted,
+    TextDelta,
 )
-from .llm.base import Backend, FollowUpRequest, GradeRequest
+from .llm.base import Backend, FollowUpRequest, GradeRequest, Outcome
 from .llm.offline import next_hint
 from .matching import clean_answer
 from .phrases import say
@@ -68,6 +70,9 @@ class Engine:
         self._empty_strikes = 0
         self._prompt_shown = time.monotonic()
         self._unsaved = False
+        self._pending: dict[int, asyncio.Task[Event]] = {}
+        self._ready: list[Event] = []
+        self._deltas: asyncio.Queue[str] | None = None
 
     @property
     def finished(self) -> bool:
@@ -83,33 +88,8 @@ class Engine:
 
     async def start(self) -> AsyncIterator[Event]:
         """Open the session (new or resumed) and show whatever is waiting for an answer."""
-        t = self.transcript
-        resumed = any(r.turns for r in t.records)
-        yield SessionStarted(
-            session_id=t.session_id,
-            plan=t.plan,
-            provider=t.provider,
-            model=t.model,
-            total=len(t.records),
-            resumed=resumed,
-            draft=t.draft,
-        )
-        if t.finished:
-            yield InterviewFinished(session_id=t.session_id, overall=t.overall)
-            return
-        rec = t.current
-        assert rec is not None  # an unfinished transcript always has an open record
-        last = rec.turns[-1] if rec.turns else None
-        if last is None:
-            self._ask_seed(rec)
-            async for e in self._save_then([self._prompt(rec)]):
-                yield e
-        elif last.role == "candidate":
-            # Stopped after the answer was saved but before the interviewer replied: reply now.
-            async for e in self._after_answer(rec):
-                yield e
-        else:
-            yield self._prompt(rec)
+        async for e in self._with_graded(self._start()):
+            yield e
 
     async def submit(self, action: Action) -> AsyncIterator[Event]:
         rec = self.transcript.current
@@ -125,8 +105,55 @@ class Engine:
             handler = self._idk(rec)
         else:
             handler = self._end(rec)
-        async for e in handler:
+        async for e in self._with_graded(handler):
             yield e
+
+    async def _with_graded(self, events: AsyncIterator[Event]) -> AsyncIterator[Event]:
+        async for e in events:
+            yield e
+        await asyncio.sleep(0)  # let grading that is already done report now
+        for e in self._graded_ready():
+            yield e
+
+    async def _start(self) -> AsyncIterator[Event]:
+        t = self.transcript
+        resumed = any(r.turns for r in t.records)
+        yield SessionStarted(
+            session_id=t.session_id,
+            plan=t.plan,
+            provider=t.provider,
+            model=t.model,
+            total=len(t.records),
+            resumed=resumed,
+            draft=t.draft,
+        )
+        if t.finished:
+            yield InterviewFinished(session_id=t.session_id, overall=t.overall)
+            return
+        for r in t.records:
+            if r.status == "answered":  # answered before a stop, not graded yet
+                self._start_grading(r)
+        rec = t.current
+        if rec is None:  # every question answered; only grading was left
+            async for e in self._close():
+                yield e
+            return
+        last = rec.turns[-1] if rec.turns else None
+        if last is None:
+            self._ask_seed(rec)
+            async for e in self._save_then([self._prompt(rec)]):
+                yield e
+        elif last.role == "candidate":
+            # Stopped after the answer was saved but before the interviewer replied: reply now.
+            async for e in self._after_answer(rec):
+                yield e
+        else:
+            yield self._prompt(rec)
+
+    @property
+    def grading(self) -> int:
+        """Questions still being graded in the background."""
+        return len(self._pending)
 
     def rescue(self) -> Path | None:
         """If the last save failed, retry; failing that, write a copy to the temp dir and return its path."""
@@ -181,8 +208,18 @@ class Engine:
                 lang=self.lang,
                 remaining=remaining,
             )
-            decision = await self.backend.follow_up(request)
+            outcome = None
+            async for item in self._streamed(self.backend.follow_up(request, on_text=self._sink)):
+                if isinstance(item, Event):
+                    yield item
+                else:
+                    outcome = item
+            assert outcome is not None
+            decision = outcome.value
             rec.decisions.append(decision)
+            rec.calls.extend(outcome.calls)
+            for notice in self._fault_notices(outcome.calls):
+                yield notice
         if decision is not None and decision.action == "ask" and decision.text:
             rec.turns.append(
                 self._turn("interviewer", decision.kind or "follow_up", decision.text, target=decision.target)
@@ -226,41 +263,100 @@ class Engine:
             yield e
 
     async def _end(self, rec: QuestionRecord) -> AsyncIterator[Event]:
-        events: list[Event] = []
         if rec.answers():
-            graded = await self._grade(rec)
-            events.append(graded)
+            rec.status = "answered"
+            self._start_grading(rec)
         for r in self.transcript.records:
             if r.status == "open":
                 r.status = "ended"
-        self.transcript.finished = True
-        events.append(
-            InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
-        )
-        async for e in self._save_then(events):
+        async for e in self._close():
             yield e
 
     # --- steps -----------------------------------------------------------------------------
 
     async def _finish_question(self, rec: QuestionRecord) -> AsyncIterator[Event]:
-        events: list[Event] = [await self._grade(rec)]
+        """Grade in the background and show the next question at once; the report waits for grading."""
+        rec.status = "answered"
+        self._start_grading(rec)
         nxt = self.transcript.current
         if nxt is None:
-            self.transcript.finished = True
-            events.append(
-                InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
-            )
-        else:
-            self._ask_seed(nxt)
-            events.append(self._prompt(nxt))
-        async for e in self._save_then(events):
+            async for e in self._close():
+                yield e
+            return
+        self._ask_seed(nxt)
+        async for e in self._save_then([self._prompt(nxt)]):
             yield e
 
-    async def _grade(self, rec: QuestionRecord) -> QuestionGraded:
+    async def _close(self) -> AsyncIterator[Event]:
+        self._save()
+        while self._pending:
+            await asyncio.wait(self._pending.values())
+            for e in self._graded_ready():
+                yield e
+        self.transcript.finished = True
+        finished = InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
+        async for e in self._save_then([finished]):
+            yield e
+
+    def _start_grading(self, rec: QuestionRecord) -> None:
+        self._pending[self._index(rec)] = asyncio.create_task(self._grade(rec))
+
+    async def _grade(self, rec: QuestionRecord) -> Event:
         request = GradeRequest(question=rec.question, turns=self._for_backend(rec), lang=self.lang)
-        rec.feedback = await self.backend.grade(request)
+        outcome = await self.backend.grade(request)
+        rec.feedback = outcome.value
+        rec.calls.extend(outcome.calls)
         rec.status = "graded"
+        self._ready.extend(self._fault_notices(outcome.calls))
+        self._save()
         return QuestionGraded(index=self._index(rec), question_id=rec.question.id, feedback=rec.feedback)
+
+    def _graded_ready(self) -> list[Event]:
+        events = list(self._ready)
+        self._ready.clear()
+        for index, task in sorted(self._pending.items()):
+            if task.done():
+                del self._pending[index]
+                events.append(task.result())
+        return events
+
+    async def _sink(self, text: str) -> None:
+        if self._deltas is not None:
+            await self._deltas.put(text)
+
+    async def _streamed(
+        self, call: Awaitable[Outcome[FollowUpDecision]]
+    ) -> AsyncIterator[Event | Outcome[FollowUpDecision]]:
+        """Run a backend call, passing on the text it streams as it arrives."""
+        self._deltas = deltas = asyncio.Queue[str]()
+        task = asyncio.ensure_future(call)
+        while True:
+            getter = asyncio.ensure_future(deltas.get())
+            done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield TextDelta(text=getter.result())
+                continue
+            getter.cancel()
+            while not deltas.empty():
+                yield TextDelta(text=deltas.get_nowait())
+            self._deltas = None
+            yield task.result()
+            return
+
+    def _fault_notices(self, calls: list[CallRecord]) -> list[Event]:
+        return [
+            Notice(
+                level="warning",
+                text=say(
+                    "fault_fallback" if c.fallback else "fault_recovered",
+                    self.lang,
+                    step=c.step,
+                    faults=", ".join(dict.fromkeys(f.split(":")[0] for f in c.faults)),
+                ),
+            )
+            for c in calls
+            if c.faults
+        ]
 
     def _ask_seed(self, rec: QuestionRecord) -> None:
         rec.turns.append(self._turn("interviewer", "question", rec.question.text(self.lang)))

@@ -40,6 +40,12 @@ class Prompt(Event):
     follow_up_limit: int = 0
 
 
+class TextDelta(Event):
+    """Part of a follow-up question as the model writes it; the Prompt that follows has the final text."""
+
+    text: str
+
+
 class HintGiven(Event):
     text: str
 

@@ -37,6 +37,15 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Could not save the transcript ({reason}). "
         "Your answers are kept in memory; saving is retried next turn.",
     ),
+    "fault_fallback": (
+        "모델 응답 문제({faults})로 이 단계({step})는 오프라인 채점기로 대신했습니다. 면접은 계속됩니다.",
+        "The model failed ({faults}) at the {step} step; the offline backend stood in. "
+        "The interview goes on.",
+    ),
+    "fault_recovered": (
+        "모델 응답 문제({faults})가 있었지만 다시 요청해 해결했습니다.",
+        "The model's output had problems ({faults}); asking again fixed them.",
+    ),
     # Feedback
     "strength": ("{text}", "{text}"),
     "gap_missing": ("빠진 내용: {text}", "Missing: {text}"),

@@ -1,19 +1,79 @@
-"""User settings from the environment (INTERVIEWER_*); command-line flags override them."""
+"""User settings: command-line flags over environment variables over the config file.
+
+Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, OPENAI_API_KEY,
+OPENAI_BASE_URL. Config file: config.toml in the user config dir (or INTERVIEWER_CONFIG).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
-from platformdirs import user_data_path
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from platformdirs import user_config_path, user_data_path
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 APP_NAME = "interviewer"
+DEFAULT_MODEL = "gpt-4o-mini"
+Provider = Literal["auto", "offline", "openai"]
+OutputMode = Literal["auto", "json_schema", "json_object", "prompt"]
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("INTERVIEWER_CONFIG") or user_config_path(APP_NAME) / "config.toml")
+
+
+class Price(BaseModel):
+    """US dollars per million tokens, for the cost estimate."""
+
+    input: float = 0.0
+    cached_input: float | None = None
+    output: float = 0.0
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INTERVIEWER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="INTERVIEWER_", extra="ignore", populate_by_name=True)
 
     data_dir: Path | None = None
+    provider: Provider = "auto"
+    model: str | None = None
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_BASE_URL")
+    )
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_API_KEY")
+    )
+    output_mode: OutputMode = "auto"
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    reasks: int = Field(default=2, ge=0, le=5)
+    prices: dict[str, Price] = Field(default_factory=dict, description="model name -> price per 1M tokens")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_path())
 
     def resolved_data_dir(self, override: Path | None = None) -> Path:
         return (override or self.data_dir or user_data_path(APP_NAME)).expanduser()
+
+    def resolved_provider(self) -> Literal["offline", "openai"]:
+        """`auto` means openai when a key or a base URL is configured, else offline."""
+        if self.provider != "auto":
+            return self.provider
+        return "openai" if self.api_key or self.base_url else "offline"
+
+    def resolved_model(self) -> str:
+        return self.model or DEFAULT_MODEL

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ..domain import Feedback, FollowUpDecision, Lang, Question, Turn
+from ..domain import CallRecord, Feedback, FollowUpDecision, Lang, Question, Turn
+
+T = TypeVar("T")
+TextSink = Callable[[str], Awaitable[None]]
+
+
+class Outcome(BaseModel, Generic[T]):
+    """A step's result with the record of the calls that produced it (none for the offline backend)."""
+
+    value: T
+    calls: list[CallRecord] = Field(default_factory=list)
 
 
 class FollowUpRequest(BaseModel):
@@ -37,6 +48,8 @@ class Backend(Protocol):
     @property
     def model(self) -> str | None: ...
 
-    async def follow_up(self, request: FollowUpRequest) -> FollowUpDecision: ...
+    async def follow_up(
+        self, request: FollowUpRequest, on_text: TextSink | None = None
+    ) -> Outcome[FollowUpDecision]: ...
 
-    async def grade(self, request: GradeRequest) -> Feedback: ...
+    async def grade(self, request: GradeRequest) -> Outcome[Feedback]: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..domain import MIN_SCORE, Feedback, FollowUpDecision, Lang, Question, Turn
 from ..matching import PointCoverage, Sentence, analyse, cover
 from ..phrases import say
-from .base import FollowUpRequest, GradeRequest
+from .base import FollowUpRequest, GradeRequest, Outcome, TextSink
 
 CREDIT = {"explained": 1.0, "mentioned": 0.25, "missing": 0.0}
 
@@ -139,12 +139,14 @@ class OfflineBackend:
     provider = "offline"
     model: str | None = None
 
-    async def follow_up(self, request: FollowUpRequest) -> FollowUpDecision:
-        decision = decide_follow_up(request)
-        return FollowUpDecision.model_validate(
-            decision.model_dump(),
+    async def follow_up(
+        self, request: FollowUpRequest, on_text: TextSink | None = None
+    ) -> Outcome[FollowUpDecision]:
+        decision = FollowUpDecision.model_validate(
+            decide_follow_up(request).model_dump(),
             context={"question": request.question, "asked": request.asked(), "lang": request.lang},
         )
+        return Outcome(value=decision)
 
-    async def grade(self, request: GradeRequest) -> Feedback:
-        return grade(request)
+    async def grade(self, request: GradeRequest) -> Outcome[Feedback]:
+        return Outcome(value=grade(request))
