@@ -16,9 +16,10 @@ from . import __version__
 from .bank import Bank, BankError, load_bank
 from .domain import LANGS, TRACKS, Lang, Plan, Question
 from .engine import Engine, EngineError, new_transcript
+from .llm.base import Backend
 from .llm.offline import OfflineBackend
-from .settings import Settings
-from .store import Store, StoreError
+from .settings import APP_NAME, Settings
+from .store import Store, StoreError, new_session_id
 
 EXIT_BAD_INPUT = 2
 
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lang = argparse.ArgumentParser(add_help=False)
     lang.add_argument("--lang", choices=LANGS, help="ko or en (default: from your locale)")
+    backend = argparse.ArgumentParser(add_help=False)
+    backend.add_argument(
+        "--provider", choices=["auto", "offline", "openai"], help="default: auto (env INTERVIEWER_PROVIDER)"
+    )
+    backend.add_argument("--model", help="model name (env INTERVIEWER_MODEL)")
+    backend.add_argument("--base-url", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)")
 
     parser = argparse.ArgumentParser(
         prog="interviewer",
@@ -78,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"interviewer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    practice = sub.add_parser("practice", parents=[data, banks, lang], help="start a mock interview")
+    practice = sub.add_parser("practice", parents=[data, banks, lang, backend], help="start a mock interview")
     practice.add_argument(
         "--plain", action="store_true", help="plain text on stdin/stdout (works with pipes)"
     )
@@ -94,9 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--difficulty", type=_difficulty, default=(1, 5), metavar="MIN-MAX", help="e.g. 2-4"
     )
     practice.add_argument("--seed", type=int, help="question selection seed (default: random, recorded)")
-    practice.add_argument("--provider", choices=["auto", "offline"], default="auto", help="default: auto")
 
-    resume = sub.add_parser("resume", parents=[data], help="continue an unfinished session")
+    resume = sub.add_parser("resume", parents=[data, backend], help="continue an unfinished session")
     resume.add_argument("session", nargs="?", metavar="SESSION_ID", help="default: the latest unfinished one")
     resume.add_argument("--plain", action="store_true", help="plain text on stdin/stdout")
 
@@ -192,8 +198,9 @@ def _practice(args: argparse.Namespace) -> int:
     )
     store = _store(args)
     store.check_writable()
-    backend = OfflineBackend()
-    engine = Engine(new_transcript(plan, bank, backend), backend, store)
+    session_id = new_session_id()
+    backend = _backend(_settings(args), session_id)
+    engine = Engine(new_transcript(plan, bank, backend, session_id=session_id), backend, store)
     return _run_plain(engine, args.data_dir)
 
 
@@ -212,7 +219,27 @@ def _resume(args: argparse.Namespace) -> int:
             code=1,
         )
     store.check_writable()
-    return _run_plain(Engine(transcript, OfflineBackend(), store), args.data_dir)
+    # Continue with the backend the session started with, unless told otherwise.
+    recorded = {"provider": transcript.provider, "model": transcript.model}
+    settings = _settings(args, **{k: v for k, v in recorded.items() if v and not getattr(args, k)})
+    return _run_plain(Engine(transcript, _backend(settings, transcript.session_id), store), args.data_dir)
+
+
+def _settings(args: argparse.Namespace, **defaults: str) -> Settings:
+    given = {"provider": args.provider, "model": args.model, "base_url": args.base_url}
+    return Settings(**{**defaults, **{k: v for k, v in given.items() if v}})
+
+
+def _backend(settings: Settings, session_id: str) -> Backend:
+    if settings.resolved_provider() == "offline":
+        return OfflineBackend()
+    from platformdirs import user_cache_path
+
+    from .llm.openai import OpenAIBackend
+    from .llm.structured import ModeMemory
+
+    memory = ModeMemory(user_cache_path(APP_NAME) / "output-modes.json")
+    return OpenAIBackend(settings, session_id, memory)
 
 
 def _run_plain(engine: Engine, data_dir: Path | None) -> int:

@@ -218,6 +218,11 @@ class Feedback(BaseModel):
             want = [c.id for c in question.rubric]
             if sorted(got) != sorted(want):
                 raise ValueError(f"criterion ids {got} must be exactly the rubric's {want}")
+        lang: Lang | None = ctx.get("lang")
+        if lang is not None:
+            for text in [*self.strengths, *self.gaps]:
+                if not matches_language(text, lang):
+                    raise ValueError(f"feedback is not in the session language ({lang}): {text[:60]!r}")
         answer: str | None = ctx.get("answer")
         for c in self.criteria:
             if c.score > MIN_SCORE and not c.evidence:

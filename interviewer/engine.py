@@ -28,7 +28,7 @@ from .events import (
     TextDelta,
 )
 from .llm.base import Backend, FollowUpRequest, GradeRequest, Outcome
-from .llm.offline import next_hint
+from .llm.offline import OfflineBackend, next_hint
 from .matching import clean_answer
 from .phrases import say
 from .store import Store, StoreError, new_session_id, write_atomic
@@ -58,6 +58,7 @@ def new_transcript(plan: Plan, bank: Bank, backend: Backend, session_id: str | N
         provider=backend.provider,
         model=backend.model,
         bank_fingerprint=fingerprint(questions),
+        prompt_hashes=backend.prompt_hashes,
         records=[QuestionRecord(question=q) for q in questions],
     )
 
@@ -149,6 +150,11 @@ class Engine:
                 yield e
         else:
             yield self._prompt(rec)
+
+    def use_offline(self) -> None:
+        """Switch to the offline backend, as when the endpoint is unreachable at the start."""
+        self.backend = OfflineBackend()
+        self.transcript.provider, self.transcript.model, self.transcript.prompt_hashes = "offline", None, {}
 
     @property
     def grading(self) -> int:

@@ -20,7 +20,9 @@ from .events import (
     Prompt,
     QuestionGraded,
     SessionStarted,
+    TextDelta,
 )
+from .llm.base import BackendAuthError
 from .report import build_report, to_markdown
 
 END_OF_ANSWER = "."
@@ -103,6 +105,7 @@ class PlainFrontEnd:
         interactive = sys.stdin.isatty() and out.isatty()
         self.reader = AnswerReader(read_line or (lambda: input("› " if interactive else "")))
         self.lang = engine.transcript.plan.lang
+        self._streamed = ""
 
     def t(self, key: str, **values: object) -> str:
         ko, en = _TEXT[key]
@@ -122,6 +125,14 @@ class PlainFrontEnd:
 
     def _run(self) -> int:
         with asyncio.Runner() as runner:
+            try:
+                problem = runner.run(self.engine.backend.check())
+            except BackendAuthError as exc:
+                print(f"interviewer: error: {exc}", file=sys.stderr)
+                return 1
+            if problem:
+                self.print(f"⚠ {problem}")
+                self.engine.use_offline()
             try:
                 self.render(runner.run(_collect(self.engine.start())))
                 while not self.engine.finished:
@@ -145,14 +156,26 @@ class PlainFrontEnd:
             match e:
                 case SessionStarted():
                     key = "resumed" if e.resumed else "session"
-                    self.print(f"{self.t(key, id=e.session_id)} · {e.plan.track} · {e.provider}")
+                    backend = e.provider + (f" ({e.model})" if e.model else "")
+                    self.print(f"{self.t(key, id=e.session_id)} · {e.plan.track} · {backend}")
                     self.print(self.t("help"))
                     if e.draft:
                         self.reader.pending = e.draft.split("\n")
+                case TextDelta():
+                    if not self._streamed:
+                        self.out.write("\n")
+                    self._streamed += e.text
+                    self.out.write(e.text)
+                    self.out.flush()
                 case Prompt():
-                    self.print()
-                    self.print(self._header(e))
-                    self.print(e.text)
+                    streamed, self._streamed = self._streamed, ""
+                    if streamed and streamed.strip() == e.text.strip():
+                        self.print()
+                        self.print(f"  {self._header(e)}")
+                    else:
+                        self.print()
+                        self.print(self._header(e))
+                        self.print(e.text)
                     if self.reader.pending:
                         self.print(self.t("draft"))
                         for line in self.reader.pending:

@@ -45,6 +45,7 @@ class SessionReport(BaseModel):
     provider: str
     model: str | None
     overall: float | None = Field(description="mean of the graded questions' overall scores, 1..5")
+    usage: dict[str, int] = Field(description="model calls, prompt/cached/completion tokens, fallbacks")
     questions: list[QuestionReport]
 
 
@@ -59,6 +60,7 @@ def build_report(t: Transcript) -> SessionReport:
         provider=t.provider,
         model=t.model,
         overall=t.overall,
+        usage=t.usage(),
         questions=[_question(r, lang) for r in t.records if r.turns],
     )
 
@@ -122,8 +124,15 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
         f"- track: {report.track} · lang: {report.lang} · provider: {report.provider}"
         + (f" ({report.model})" if report.model else ""),
         f"- {_l('overall', lang)}: **{_score(report.overall)}**",
-        "",
     ]
+    u = report.usage
+    if u.get("calls"):
+        lines.append(
+            f"- tokens: {u['prompt_tokens']:,} prompt ({u['cached_tokens']:,} cached), "
+            f"{u['completion_tokens']:,} completion · {u['calls']} calls, "
+            f"{u['fallbacks']} fell back to offline"
+        )
+    lines.append("")
     for i, q in enumerate(report.questions, 1):
         lines.append(
             f"## {i}. {q.question_id} — {_score(q.overall) if q.overall else _l('not_graded', lang)}"

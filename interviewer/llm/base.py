@@ -20,6 +20,10 @@ class Outcome(BaseModel, Generic[T]):
     calls: list[CallRecord] = Field(default_factory=list)
 
 
+class BackendAuthError(Exception):
+    """The endpoint rejected the credentials: the one failure that stops before the first question."""
+
+
 class FollowUpRequest(BaseModel):
     question: Question
     turns: list[Turn] = Field(description="this question's thread so far; answers already cut to size")
@@ -47,6 +51,15 @@ class Backend(Protocol):
 
     @property
     def model(self) -> str | None: ...
+
+    @property
+    def prompt_hashes(self) -> dict[str, str]: ...
+
+    async def check(self) -> str | None:
+        """Before the first question: None when ready, else a one-line reason to go on offline.
+
+        Raises BackendAuthError when the endpoint rejects the credentials."""
+        ...
 
     async def follow_up(
         self, request: FollowUpRequest, on_text: TextSink | None = None

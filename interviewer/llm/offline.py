@@ -138,6 +138,10 @@ class OfflineBackend:
 
     provider = "offline"
     model: str | None = None
+    prompt_hashes: dict[str, str] = {}  # noqa: RUF012 - read-only, shared on purpose
+
+    async def check(self) -> str | None:
+        return None
 
     async def follow_up(
         self, request: FollowUpRequest, on_text: TextSink | None = None
