@@ -36,7 +36,11 @@ class StepFailed(Exception):
 
 
 class _FormatRejected(Exception):
-    """The server refused the response_format of the current mode."""
+    """The server refused the response_format of the current mode (or failed on it: some answer 500)."""
+
+    def __init__(self, certain: bool) -> None:
+        super().__init__()
+        self.certain = certain  # a 400/422 naming the format, not a 5xx that may be a passing fault
 
 
 class _BadReply(Exception):
@@ -84,6 +88,7 @@ class OpenAIBackend:
             max_retries=settings.max_retries,
         )
         self.prompt_hashes = prompts.hashes()
+        self._session_mode: Mode | None = None  # a step-down that worked in this session
 
     @property
     def base_url(self) -> str:
@@ -166,7 +171,7 @@ class OpenAIBackend:
         if self.settings.output_mode != "auto":
             return self.settings.output_mode
         assert self.model is not None
-        return self.memory.get(self.base_url, self.model) or "json_schema"
+        return self._session_mode or self.memory.get(self.base_url, self.model) or "json_schema"
 
     async def _structured(
         self,
@@ -177,9 +182,10 @@ class OpenAIBackend:
         on_text: TextSink | None,
     ) -> tuple[R, CallRecord]:
         record = CallRecord.model_validate({"step": step, "provider": self.provider, "model": self.model})
-        mode = self._first_mode()
+        mode = first = self._first_mode()
         started = time.monotonic()
         conversation = list(messages)
+        certain = False
         try:
             while True:
                 record.attempts += 1
@@ -187,12 +193,18 @@ class OpenAIBackend:
                 try:
                     raw = await self._complete(conversation, mode, shape, on_text, record)
                     value = self._parse(raw, mode, validate)
-                except _FormatRejected:
+                except _FormatRejected as rejected:
                     lower = MODES[MODES.index(mode) + 1 :]
                     if self.settings.output_mode != "auto" or not lower:
+                        record.faults.append(
+                            "server_error" if not rejected.certain else f"format_rejected: {mode}"
+                        )
                         raise StepFailed(record) from None
-                    record.faults.append(f"format_rejected: {mode}")
+                    record.faults.append(
+                        f"format_rejected: {mode}" if rejected.certain else f"server_error: {mode}"
+                    )
                     record.attempts -= 1  # a refused format is not a failed answer
+                    certain = rejected.certain
                     mode = lower[0]
                     continue
                 except _BadReply as bad:
@@ -205,7 +217,12 @@ class OpenAIBackend:
                     ]
                     continue
                 assert self.model is not None
-                self.memory.remember(self.base_url, self.model, mode)
+                if mode != first:
+                    self._session_mode = mode
+                    if certain:  # only a clear refusal is worth remembering across sessions
+                        self.memory.remember(self.base_url, self.model, mode)
+                elif self._session_mode is None and self.memory.get(self.base_url, self.model) is None:
+                    self.memory.remember(self.base_url, self.model, mode)
                 return value, record
         finally:
             record.latency_s = round(time.monotonic() - started, 3)
@@ -255,8 +272,8 @@ class OpenAIBackend:
                 return self._read(await self.client.chat.completions.create(**kwargs), record)
             return await self._stream(kwargs, on_text, record)
         except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as exc:
-            if mode != "prompt" and record.attempts == 1 and _about_format(exc, mode):
-                raise _FormatRejected from None
+            if mode != "prompt" and record.attempts == 1 and _about_format(exc):
+                raise _FormatRejected(certain=exc.status_code < 500) from None
             record.faults.append(transport_fault(exc))
             raise StepFailed(record) from None
         except openai.APIError as exc:
@@ -315,7 +332,7 @@ class OpenAIBackend:
         return record.raw
 
 
-def _about_format(exc: openai.APIStatusError, mode: Mode) -> bool:
+def _about_format(exc: openai.APIStatusError) -> bool:
     """Some servers answer 400, 422 or even 500 when they do not support a response format."""
     if exc.status_code >= 500:
         return True
