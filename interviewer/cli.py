@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("session", metavar="SESSION_ID")
     report.add_argument("--format", choices=["md", "json"], default="md")
 
+    sub.add_parser(
+        "doctor", parents=[backend], help="check the model endpoint and the output mode it supports"
+    )
+
     bank = sub.add_parser("bank", help="inspect and validate question banks")
     bank_sub = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
     validate = bank_sub.add_parser(
@@ -166,6 +170,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sessions(args)
     if command == "report":
         return _report(args)
+    if command == "doctor":
+        return _doctor(args)
     return _bank(args)
 
 
@@ -247,6 +253,21 @@ def _run_plain(engine: Engine, data_dir: Path | None) -> int:
 
     command = _resume_command(engine.transcript.session_id, data_dir)
     return PlainFrontEnd(engine, resume_command=command, out=sys.stdout).run()
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .doctor import diagnose
+    from .llm.openai import OpenAIBackend
+
+    report = asyncio.run(diagnose(_settings(args), lambda s: OpenAIBackend(s, "doctor")))
+    for line in report.lines:
+        print(line)
+    if report.fix:
+        print(f"interviewer: error: {report.fix}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _sessions(args: argparse.Namespace) -> int:

@@ -316,3 +316,51 @@ def test_rejected_key_stops_before_the_first_question(server: FakeOpenAI, tmp_pa
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.strip().endswith("set OPENAI_API_KEY to a valid key") and SECRET not in proc.stderr
+
+
+def doctor(server_url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENAI_API_KEY": SECRET, "XDG_CACHE_HOME": str(tmp_path)}
+    args = ["doctor", "--base-url", server_url, "--model", "fake-model", *extra]
+    return subprocess.run(
+        [sys.executable, "-m", "interviewer", *args], text=True, capture_output=True, env=env
+    )
+
+
+def test_doctor_on_a_healthy_server(server: FakeOpenAI, tmp_path: Path) -> None:
+    ok = json.dumps({"ok": True})
+    server.then(Reply(content=ok), Reply(content=ok), Reply(content=f"Here: {ok}"))
+    proc = doctor(server.base_url, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "reachable: yes" in proc.stdout and "model listed: yes" in proc.stdout
+    assert "will use: json_schema (the strictest mode this server accepts)" in proc.stdout
+
+
+def test_doctor_explains_a_server_without_json_schema(server: FakeOpenAI, tmp_path: Path) -> None:
+    ok = json.dumps({"ok": True})
+    server.then(Reply(status=400, error="unsupported response_format"), Reply(content=ok), Reply(content=ok))
+    proc = doctor(server.base_url, tmp_path)
+    assert proc.returncode == 0
+    assert "output mode json_schema: refused (HTTP 400)" in proc.stdout
+    assert "will use: json_object" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("breakage", "fix"),
+    [
+        ("down", "is the server running at"),
+        ("auth", "set OPENAI_API_KEY"),
+        ("model", "is not served here; choose one with --model (other-model)"),
+    ],
+)
+def test_doctor_on_a_broken_server(breakage: str, fix: str, tmp_path: Path) -> None:
+    with FakeOpenAI(models=("other-model",)) as fake:
+        url = fake.base_url
+        if breakage == "auth":
+            fake.models_status = 401
+        if breakage != "down":
+            proc = doctor(url, tmp_path)
+    if breakage == "down":
+        proc = doctor(url, tmp_path)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("interviewer: error: ") and fix in line and SECRET not in proc.stderr + proc.stdout
