@@ -252,7 +252,7 @@ def _run_plain(engine: Engine, data_dir: Path | None) -> int:
     from .plain import PlainFrontEnd
 
     command = _resume_command(engine.transcript.session_id, data_dir)
-    return PlainFrontEnd(engine, resume_command=command, out=sys.stdout).run()
+    return PlainFrontEnd(engine, resume_command=command, out=sys.stdout, prices=Settings().prices).run()
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -300,7 +300,7 @@ def _sessions(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report, to_markdown
 
-    report = build_report(_store(args).load(args.session))
+    report = build_report(_store(args).load(args.session), Settings().prices)
     if args.format == "json":
         print(report.model_dump_json(indent=2))
     else:

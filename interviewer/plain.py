@@ -24,6 +24,7 @@ from .events import (
 )
 from .llm.base import BackendAuthError
 from .report import build_report, to_markdown
+from .settings import Price
 
 END_OF_ANSWER = "."
 COMMANDS: dict[str, CommandKind] = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
@@ -97,7 +98,9 @@ class PlainFrontEnd:
         resume_command: str,
         out: TextIO,
         read_line: Callable[[], str] | None = None,
+        prices: dict[str, Price] | None = None,
     ) -> None:
+        self.prices = prices or {}
         self.engine = engine
         self.resume_command = resume_command
         self.out = out
@@ -188,7 +191,7 @@ class PlainFrontEnd:
                     self.print()
                     self.print(self.t("graded", i=e.index, score=e.feedback.overall))
                 case InterviewFinished():
-                    report = build_report(self.engine.transcript)
+                    report = build_report(self.engine.transcript, self.prices)
                     self.print()
                     self.print(to_markdown(report, conversation=False))
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from .domain import Lang, QuestionRecord, Transcript
+from .settings import Price
 
 REPORT_VERSION = 1
 
@@ -46,11 +47,25 @@ class SessionReport(BaseModel):
     model: str | None
     overall: float | None = Field(description="mean of the graded questions' overall scores, 1..5")
     usage: dict[str, int] = Field(description="model calls, prompt/cached/completion tokens, fallbacks")
+    cost_usd: float | None = Field(
+        description="estimate from the config's price table, if it prices the model"
+    )
     questions: list[QuestionReport]
 
 
-def build_report(t: Transcript) -> SessionReport:
+def estimate_cost(usage: dict[str, int], price: Price | None) -> float | None:
+    """US dollars from the config's price table; None when the model has no price there."""
+    if price is None or not usage.get("calls"):
+        return None
+    cached = usage["cached_tokens"]
+    cached_rate = price.cached_input if price.cached_input is not None else price.input
+    dollars = (usage["prompt_tokens"] - cached) * price.input + cached * cached_rate
+    return round((dollars + usage["completion_tokens"] * price.output) / 1_000_000, 6)
+
+
+def build_report(t: Transcript, prices: dict[str, Price] | None = None) -> SessionReport:
     lang = t.plan.lang
+    usage = t.usage()
     return SessionReport(
         session_id=t.session_id,
         created_at=t.created_at,
@@ -60,7 +75,8 @@ def build_report(t: Transcript) -> SessionReport:
         provider=t.provider,
         model=t.model,
         overall=t.overall,
-        usage=t.usage(),
+        usage=usage,
+        cost_usd=estimate_cost(usage, (prices or {}).get(t.model or "")),
         questions=[_question(r, lang) for r in t.records if r.turns],
     )
 
@@ -131,6 +147,7 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
             f"- tokens: {u['prompt_tokens']:,} prompt ({u['cached_tokens']:,} cached), "
             f"{u['completion_tokens']:,} completion · {u['calls']} calls, "
             f"{u['fallbacks']} fell back to offline"
+            + (f" · ≈ ${report.cost_usd:.4f}" if report.cost_usd is not None else "")
         )
     lines.append("")
     for i, q in enumerate(report.questions, 1):

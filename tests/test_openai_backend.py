@@ -123,7 +123,9 @@ def test_plain_mode_against_the_server_never_leaks_the_key(server: FakeOpenAI, t
         "OPENAI_API_KEY": SECRET,
         "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "INTERVIEWER_CONFIG": str(tmp_path / "config.toml"),
     }
+    (tmp_path / "config.toml").write_text('[prices."fake-model"]\ninput = 1.0\noutput = 4.0\n')
     stdin = "".join(f"answer number {i} about the topic in several words here.\n.\n" for i in range(4))
     proc = subprocess.run(
         [sys.executable, "-m", "interviewer", *args],
@@ -135,7 +137,7 @@ def test_plain_mode_against_the_server_never_leaks_the_key(server: FakeOpenAI, t
     )
     assert proc.returncode == 0, proc.stderr
     assert "openai (fake-model)" in proc.stdout and "Could you go deeper on that? (1)" in proc.stdout
-    assert "tokens:" in proc.stdout
+    assert "tokens:" in proc.stdout and "≈ $0.0" in proc.stdout
     (path,) = (tmp_path / "data" / "sessions").glob("*.json")
     t = Transcript.model_validate_json(path.read_bytes())
     assert t.finished and sum(len(r.answers()) for r in t.records) == 4
