@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/interviewer practice --plain
+	$(BIN)/interviewer
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

@@ -12,9 +12,11 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from platformdirs import user_cache_path, user_config_path
+
 from . import __version__
 from .bank import Bank, BankError, load_bank
-from .domain import LANGS, TRACKS, Lang, Plan, Question
+from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
 from .engine import Engine, EngineError, new_transcript
 from .llm.base import Backend
 from .llm.offline import OfflineBackend
@@ -187,6 +189,9 @@ def _resume_command(session_id: str, data_dir: Path | None) -> str:
 
 
 def _practice(args: argparse.Namespace) -> int:
+    if not args.plain:
+        load_bank(args.bank)  # report bank errors on the command line, before the screen opens
+        return _run_tui(args)
     bank = load_bank(args.bank)
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
@@ -226,6 +231,8 @@ def _resume(args: argparse.Namespace) -> int:
         )
     store.check_writable()
     # Continue with the backend the session started with, unless told otherwise.
+    if not args.plain:
+        return _run_tui(args, resume=transcript)
     recorded = {"provider": transcript.provider, "model": transcript.model}
     settings = _settings(args, **{k: v for k, v in recorded.items() if v and not getattr(args, k)})
     return _run_plain(Engine(transcript, _backend(settings, transcript.session_id), store), args.data_dir)
@@ -239,13 +246,26 @@ def _settings(args: argparse.Namespace, **defaults: str) -> Settings:
 def _backend(settings: Settings, session_id: str) -> Backend:
     if settings.resolved_provider() == "offline":
         return OfflineBackend()
-    from platformdirs import user_cache_path
-
     from .llm.openai import OpenAIBackend
     from .llm.structured import ModeMemory
 
     memory = ModeMemory(user_cache_path(APP_NAME) / "output-modes.json")
     return OpenAIBackend(settings, session_id, memory)
+
+
+def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
+    from .tui.app import Context, InterviewerApp
+
+    context = Context(
+        settings=_settings(args),
+        store=_store(args),
+        backend_factory=_backend,
+        default_lang=default_lang(),
+        prefs_path=user_config_path(APP_NAME) / "last-setup.json",
+        extra_banks=list(getattr(args, "bank", [])),
+    )
+    context.store.check_writable()
+    return InterviewerApp(context, resume=resume).run() or 0
 
 
 def _run_plain(engine: Engine, data_dir: Path | None) -> int:

@@ -25,6 +25,7 @@ class Reply:
     delay: float = 0.0
     cut_stream: bool = False  # send part of a stream, then drop the connection
     drop: bool = False  # close the connection without any response
+    chunk_delay: float = 0.0  # pause between streamed chunks, to test a slow stream
     error: str = "scripted error"
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -166,6 +167,8 @@ class FakeOpenAI:
                 if reply.cut_stream:
                     pieces = pieces[: max(1, len(pieces) // 2)]
                 for piece in pieces:
+                    if reply.chunk_delay:
+                        time.sleep(reply.chunk_delay)
                     delta: dict[str, Any] = {"content": piece}
                     if reply.refusal:
                         delta = {"refusal": reply.refusal}

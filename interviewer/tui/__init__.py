@@ -1,0 +1,1 @@
+"""The Textual front end: setup, interview, feedback and history screens over the same engine."""

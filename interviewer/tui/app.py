@@ -1,0 +1,95 @@
+"""The Textual application: what every screen needs, and how an interview is put together."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..bank import load_bank
+from ..domain import Lang, Plan, Transcript
+from ..engine import Engine, new_transcript
+from ..llm.base import Backend
+from ..settings import Settings
+from ..store import Store, new_session_id
+from .prefs import SetupChoices
+
+
+@dataclass
+class Context:
+    """Everything the screens need from outside; tests build one with a temp dir and a frozen clock."""
+
+    settings: Settings
+    store: Store
+    backend_factory: Callable[[Settings, str], Backend]
+    default_lang: Lang = "en"
+    prefs_path: Path | None = None
+    extra_banks: list[Path] = field(default_factory=list)
+    clock: Callable[[], float] = time.monotonic
+    session_ids: Callable[[], str] = new_session_id
+    seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
+
+    def start_interview(
+        self, choices: SetupChoices, seed: int | None = None, session_id: str | None = None
+    ) -> Engine:
+        banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
+        bank = load_bank(banks)
+        plan = Plan(
+            track=choices.track,
+            categories=choices.categories,
+            questions=choices.questions,
+            follow_ups=choices.follow_ups,
+            lang=choices.lang,
+            seed=self.seeds() if seed is None else seed,
+        )
+        overrides = {"provider": choices.provider, **({"model": choices.model} if choices.model else {})}
+        settings = self.settings.model_copy(update=overrides)
+        session_id = session_id or self.session_ids()
+        backend = self.backend_factory(settings, session_id)
+        return Engine(new_transcript(plan, bank, backend, session_id=session_id), backend, self.store)
+
+    def resume(self, transcript: Transcript) -> Engine:
+        update: dict[str, object] = {"provider": transcript.provider}
+        if transcript.model:
+            update["model"] = transcript.model
+        backend = self.backend_factory(self.settings.model_copy(update=update), transcript.session_id)
+        return Engine(transcript, backend, self.store)
+
+
+class InterviewerApp(App[int]):
+    CSS_PATH = "interviewer.tcss"
+    TITLE = "interviewer"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f9", "toggle_dark", "Theme", show=False),
+    ]
+
+    def __init__(self, context: Context, resume: Transcript | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self._resume = resume
+
+    def on_mount(self) -> None:
+        from .interview import InterviewScreen
+        from .setup import SetupScreen
+
+        self.push_screen(SetupScreen())
+        if self._resume is not None:
+            self.push_screen(InterviewScreen(self.context.resume(self._resume)))
+
+    async def action_quit(self) -> None:
+        from .interview import InterviewScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, InterviewScreen):
+                screen.keep_draft()
+        self.exit(0)
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

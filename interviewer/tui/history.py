@@ -1,0 +1,121 @@
+"""The history screen: past sessions, the score trend per category, resume or open a report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+
+from ..domain import Lang, Transcript
+from ..store import StoreError
+
+if TYPE_CHECKING:
+    from .app import InterviewerApp
+
+TEXT = {
+    "title": ("지난 면접", "Past sessions"),
+    "trend": ("분야별 점수 추이", "Score trend per category"),
+    "empty": ("아직 기록이 없습니다.", "No sessions yet."),
+    "finished": ("완료", "finished"),
+    "unfinished": ("진행 중", "unfinished"),
+    "cannot_resume": ("이미 끝난 면접입니다.", "That interview is finished."),
+}
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open", "Report", priority=True),
+        Binding("r", "resume", "Resume"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
+        self.transcripts: dict[str, Transcript] = {}
+
+    @property
+    def ctx_app(self) -> InterviewerApp:
+        return cast("InterviewerApp", self.app)
+
+    def t(self, key: str) -> str:
+        ko, en = TEXT[key]
+        return ko if self.lang == "ko" else en
+
+    def compose(self) -> ComposeResult:
+        store = self.ctx_app.context.store
+        summaries, _ = store.summaries()
+        for s in summaries:
+            try:
+                self.transcripts[s.session_id] = store.load(s.session_id)
+            except StoreError:
+                continue
+        yield Static(f"[b]{self.t('title')}[/b]", classes="screen-title")
+        table: DataTable[str] = DataTable(id="sessions", cursor_type="row")
+        table.add_columns("session", "date", "track", "questions", "overall", "status")
+        for s in summaries:
+            table.add_row(
+                s.session_id,
+                s.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                s.track,
+                f"{s.answered}/{s.questions}",
+                "–" if s.overall is None else f"{s.overall:.2f}",
+                self.t("finished" if s.finished else "unfinished"),
+                key=s.session_id,
+            )
+        yield table
+        if not summaries:
+            yield Static(self.t("empty"))
+        yield Static(f"[b]{self.t('trend')}[/b]", classes="screen-title")
+        with Vertical(id="trends"):
+            for category, scores in self.trends().items():
+                with Horizontal(classes="trend"):
+                    yield Label(f"{category:<14}")
+                    yield Sparkline(scores, summary_function=max)
+                    yield Label(f" {scores[-1]:.1f}")
+        yield Footer()
+
+    def trends(self) -> dict[str, list[float]]:
+        """Per category, the mean score of each session that graded it, oldest first."""
+        series: dict[str, list[float]] = defaultdict(list)
+        for t in sorted(self.transcripts.values(), key=lambda t: t.created_at):
+            by_category: dict[str, list[float]] = defaultdict(list)
+            for r in t.records:
+                if r.feedback is not None:
+                    by_category[r.question.category].append(r.feedback.overall)
+            for category, scores in by_category.items():
+                series[category].append(sum(scores) / len(scores))
+        return dict(sorted(series.items()))
+
+    def _selected(self) -> Transcript | None:
+        table = self.query_one("#sessions", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.transcripts.get(key or "")
+
+    def action_open(self) -> None:
+        from .feedback import FeedbackScreen
+
+        t = self._selected()
+        if t is not None:
+            self.app.push_screen(FeedbackScreen(t, self.ctx_app.context))
+
+    def action_resume(self) -> None:
+        from .interview import InterviewScreen
+
+        t = self._selected()
+        if t is None:
+            return
+        if t.finished:
+            self.notify(self.t("cannot_resume"))
+            return
+        self.app.push_screen(InterviewScreen(self.ctx_app.context.resume(t)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

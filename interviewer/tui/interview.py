@@ -1,0 +1,226 @@
+"""The interview screen: the question, the conversation, the answer editor; backend work in workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Markdown, Static, TextArea
+from textual.widgets.markdown import MarkdownStream
+
+from ..engine import Engine
+from ..events import (
+    Answer,
+    Command,
+    CommandKind,
+    Event,
+    HintGiven,
+    InterviewFinished,
+    Notice,
+    Prompt,
+    QuestionGraded,
+    SessionStarted,
+    TextDelta,
+)
+from ..llm.base import BackendAuthError
+
+if TYPE_CHECKING:
+    from .app import InterviewerApp
+
+TEXT = {
+    "interviewer": ("면접관", "Interviewer"),
+    "you": ("나", "You"),
+    "hint": ("힌트", "Hint"),
+    "question": ("질문", "Question"),
+    "follow_up": ("꼬리질문", "follow-up"),
+    "reason_aloud": ("추론해 보기", "reason aloud"),
+    "graded": ("질문 {i} 채점 완료: {score:.2f} / 5", "Question {i} graded: {score:.2f} / 5"),
+    "busy": ("면접관이 답변을 준비하고 있습니다…", "The interviewer is still replying…"),
+    "placeholder": ("답변을 입력하고 Ctrl+S로 제출하세요", "Type your answer, Ctrl+S to submit"),
+    "skipped": ("(건너뜀)", "(skipped)"),
+    "idk": ("(모르겠습니다)", "(I don't know)"),
+}
+
+
+class InterviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+        Binding("f2", "command('hint')", "Hint"),
+        Binding("f3", "command('skip')", "Skip"),
+        Binding("f4", "command('idk')", "Don't know"),
+        Binding("f10", "command('end')", "End"),
+        Binding("f6", "feedback", "Scores", priority=True),
+    ]
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+        self.lang = engine.transcript.plan.lang
+        self.busy = False
+        self._stream: MarkdownStream | None = None
+        self._streamed: Markdown | None = None
+        self._prompt_started = 0.0
+
+    @property
+    def ctx_app(self) -> InterviewerApp:
+        return cast("InterviewerApp", self.app)
+
+    def t(self, key: str, **values: object) -> str:
+        ko, en = TEXT[key]
+        return (ko if self.lang == "ko" else en).format(**values)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="question-bar"):
+            yield Static("", id="progress")
+            yield Static("00:00", id="elapsed")
+        yield VerticalScroll(id="conversation")
+        yield LoadingIndicator(id="spinner")
+        yield TextArea(id="answer", soft_wrap=True, placeholder=self.t("placeholder"))
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#spinner").display = False
+        self.query_one(TextArea).focus()
+        self._prompt_started = self.ctx_app.context.clock()
+        self.set_interval(1, self._tick)
+        self._update_status()
+        self.run_engine(self._open())
+
+    async def _open(self) -> AsyncIterator[Event]:
+        try:
+            problem = await self.engine.backend.check()
+        except BackendAuthError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            self.app.pop_screen()
+            return
+        if problem:
+            self.notify(problem, severity="warning", timeout=10)
+            self.engine.use_offline()
+        async for e in self.engine.start():
+            yield e
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if self._refuse_while_busy():
+            return
+        editor = self.query_one(TextArea)
+        text = editor.text
+        editor.clear()
+        self._say("you", text or "…")
+        self.run_engine(self.engine.submit(Answer(text=text)))
+
+    def action_command(self, kind: str) -> None:
+        if self._refuse_while_busy():
+            return
+        if kind in ("skip", "idk"):
+            self._say("you", self.t("skipped" if kind == "skip" else "idk"))
+        self.run_engine(self.engine.submit(Command(kind=cast(CommandKind, kind))))
+
+    def action_feedback(self) -> None:
+        from .feedback import FeedbackScreen
+
+        self.app.push_screen(FeedbackScreen(self.engine.transcript, self.ctx_app.context))
+
+    def keep_draft(self) -> None:
+        """Keep the answer being typed, so closing the app loses nothing."""
+        if not self.engine.finished:
+            self.engine.set_draft(self.query_one(TextArea).text)
+
+    def _refuse_while_busy(self) -> bool:
+        if self.busy or self.engine.finished:
+            if self.busy:
+                self.notify(self.t("busy"), timeout=3)
+            return True
+        return False
+
+    # --- engine events ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="engine")
+    async def run_engine(self, events: AsyncIterator[Event]) -> None:
+        self._set_busy(True)
+        try:
+            async for event in events:
+                await self.render_event(event)
+        finally:
+            self._set_busy(False)
+            self._update_status()
+
+    async def render_event(self, e: Event) -> None:
+        match e:
+            case SessionStarted():
+                if e.draft:
+                    self.query_one(TextArea).text = e.draft
+            case TextDelta():
+                if self._stream is None:
+                    self._streamed = Markdown(
+                        f"**{self.t('interviewer')}:**\u00a0", classes="turn interviewer"
+                    )
+                    await self.query_one("#conversation").mount(self._streamed)
+                    self._stream = Markdown.get_stream(self._streamed)
+                await self._stream.write(e.text)
+                self._scroll_end()
+            case Prompt():
+                await self._show_prompt(e)
+            case HintGiven():
+                await self._add_markdown(f"💡 {e.text}", "hint")
+            case Notice():
+                self.notify(e.text, severity="warning" if e.level == "warning" else "information", timeout=8)
+            case QuestionGraded():
+                self.notify(self.t("graded", i=e.index, score=e.feedback.overall), timeout=5)
+            case InterviewFinished():
+                from .feedback import FeedbackScreen
+
+                self.app.switch_screen(FeedbackScreen(self.engine.transcript, self.ctx_app.context))
+
+    async def _show_prompt(self, e: Prompt) -> None:
+        label = {"question": "question", "reason_aloud": "reason_aloud"}.get(e.kind, "follow_up")
+        head = f"**{self.t('interviewer')}** ({self.t(label)})"
+        if self._stream is not None and self._streamed is not None:
+            await self._stream.stop()
+            await self._streamed.update(f"{head}\n\n{e.text}")
+            self._stream = self._streamed = None
+        else:
+            await self._add_markdown(f"{head}\n\n{e.text}", "interviewer")
+        progress = f"{self.t('question')} {e.index}/{e.total} · {e.category} · {'★' * e.difficulty}"
+        if e.follow_up:
+            progress += f" · {self.t('follow_up')} {e.follow_up}/{e.follow_up_limit}"
+        self.query_one("#progress", Static).update(progress)
+        self._prompt_started = self.ctx_app.context.clock()
+        self._tick()
+
+    def _say(self, who: str, text: str) -> None:
+        self.query_one("#conversation").mount(Markdown(f"**{self.t(who)}:**\u00a0{text}", classes="turn you"))
+        self._scroll_end()
+
+    async def _add_markdown(self, text: str, kind: str) -> None:
+        await self.query_one("#conversation").mount(Markdown(text, classes=f"turn {kind}"))
+        self._scroll_end()
+
+    def _scroll_end(self) -> None:
+        self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.query_one("#spinner").display = busy
+
+    def _tick(self) -> None:
+        seconds = int(self.ctx_app.context.clock() - self._prompt_started)
+        self.query_one("#elapsed", Static).update(f"{seconds // 60:02d}:{seconds % 60:02d}")
+
+    def _update_status(self) -> None:
+        t = self.engine.transcript
+        usage = t.usage()
+        parts = [t.provider + (f" · {t.model}" if t.model else "")]
+        if usage["calls"]:
+            parts.append(f"tokens {usage['prompt_tokens'] + usage['completion_tokens']:,}")
+        if self.engine.grading:
+            parts.append(f"grading {self.engine.grading}")
+        parts.append(t.session_id)
+        self.query_one("#status", Static).update(" · ".join(parts))

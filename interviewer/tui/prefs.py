@@ -1,0 +1,41 @@
+"""The setup screen's last choices, remembered in the user config dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ..domain import Lang, Track
+from ..settings import Provider
+from ..store import write_atomic
+
+
+class SetupChoices(BaseModel):
+    track: Track = "mlse"
+    categories: list[str] = Field(default_factory=list)
+    questions: int = Field(default=5, ge=1, le=100)
+    follow_ups: int = Field(default=2, ge=0, le=10)
+    lang: Lang = "ko"
+    provider: Provider = "auto"
+    model: str = ""
+    banks: str = ""
+
+
+def load_choices(path: Path | None, default_lang: Lang) -> SetupChoices:
+    if path is not None and path.is_file():
+        try:
+            return SetupChoices.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError):
+            pass  # unreadable preferences fall back to the defaults
+    return SetupChoices(lang=default_lang)
+
+
+def save_choices(path: Path | None, choices: SetupChoices) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, choices.model_dump_json(indent=1).encode())
+    except OSError:
+        pass  # remembering choices is a convenience, never a reason to fail

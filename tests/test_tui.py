@@ -1,0 +1,262 @@
+"""The Textual app driven by its Pilot: a whole interview from the keyboard, drafts, streaming, snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Markdown, TextArea
+
+from interviewer.cli import _backend
+from interviewer.domain import Lang, Transcript
+from interviewer.settings import Settings
+from interviewer.store import Store
+from interviewer.tui.app import Context, InterviewerApp
+from interviewer.tui.feedback import FeedbackScreen
+from interviewer.tui.history import HistoryScreen
+from interviewer.tui.interview import InterviewScreen
+from interviewer.tui.prefs import SetupChoices, save_choices
+from interviewer.tui.setup import SetupScreen
+from tests.fake_openai import FakeOpenAI, Reply
+from tests.snapshots import assert_snapshot
+
+ANSWER = "Each process has its own address space, while threads share the heap, so they need locks."
+
+
+def context(tmp_path: Path, lang: Lang = "en", **settings: object) -> Context:
+    choices = SetupChoices(categories=["cs"], questions=2, follow_ups=1, lang=lang)
+    save_choices(tmp_path / "prefs.json", choices)
+    ids = iter(f"20260101-000000-{i:04d}" for i in range(100))
+    return Context(
+        settings=Settings(**{"provider": "offline", **settings}),  # type: ignore[arg-type]
+        store=Store(tmp_path / "data"),
+        backend_factory=_backend,
+        default_lang=lang,
+        prefs_path=tmp_path / "prefs.json",
+        clock=lambda: 0.0,
+        session_ids=lambda: next(ids),
+        seeds=lambda: 1,
+    )
+
+
+def drive(
+    app: InterviewerApp, script: Callable[[Pilot[int]], Awaitable[None]], size: tuple[int, int] = (100, 40)
+) -> None:
+    async def go() -> None:
+        async with app.run_test(size=size) as pilot:
+            await script(pilot)
+
+    asyncio.run(go())
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait until the interview screen's worker is idle."""
+    for _ in range(200):
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not isinstance(screen, InterviewScreen) or not screen.busy:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def type_answer(pilot: Pilot[int], text: str) -> None:
+    pilot.app.screen.query_one(TextArea).insert(text)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+def saved(tmp_path: Path, session_id: str = "20260101-000000-0000") -> Transcript:
+    return Store(tmp_path / "data").load(session_id)
+
+
+def test_a_whole_offline_interview_from_the_keyboard(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        assert isinstance(app.screen, SetupScreen)
+        await pilot.press("enter")  # the start button has focus
+        await settle(pilot)
+        assert isinstance(app.screen, InterviewScreen)
+        assert app.screen.query_one(TextArea).has_focus
+        await pilot.press("f2")  # hint
+        await settle(pilot)
+        await type_answer(pilot, ANSWER)
+        await pilot.press("f4")  # I don't know -> invitation to reason aloud
+        await settle(pilot)
+        await type_answer(
+            pilot, "I am not sure, but I would guess a context switch between threads is cheaper."
+        )
+        await pilot.press("f3")  # skip the second question
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackScreen)
+        report = app.screen.query_one("#report", Markdown)
+        assert "Interview report" in report.source
+
+    drive(app, script)
+    t = saved(tmp_path)
+    assert t.finished and len(t.records) == 2
+    kinds = [turn.kind for turn in t.records[0].turns]
+    assert kinds == ["question", "hint", "answer", "follow_up", "idk", "reason_aloud", "answer"]
+    assert t.records[1].skipped and all(r.feedback is not None for r in t.records)
+
+
+def test_feedback_so_far_on_demand(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_answer(pilot, ANSWER)
+        await type_answer(pilot, ANSWER)  # the question is graded; the second one is on screen
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, FeedbackScreen)
+        assert "Follow-ups asked" in app.screen.query_one("#report", Markdown).source
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen) and not app.screen.engine.finished
+
+    drive(app, script)
+
+
+def test_end_key_finishes_with_a_report(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_answer(pilot, ANSWER)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackScreen)
+
+    drive(app, script)
+    t = saved(tmp_path)
+    assert t.finished and t.records[0].feedback is not None and t.records[1].status == "ended"
+
+
+def test_the_draft_survives_closing_mid_answer(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    app = InterviewerApp(ctx)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"half an answer")
+        await pilot.press("ctrl+q")
+
+    drive(app, script)
+    t = saved(tmp_path)
+    assert t.draft == "half an answer" and not t.finished
+
+    again = InterviewerApp(ctx, resume=t)
+
+    async def resumed(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        assert isinstance(again.screen, InterviewScreen)
+        assert again.screen.query_one(TextArea).text == "half an answer"
+
+    drive(again, resumed)
+
+
+def test_setup_rejects_a_bad_number_in_place(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        app.screen.query_one("#questions").value = "0"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+        assert "questions" in str(app.screen.query_one("#setup-error").render())
+
+    drive(app, script)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def test_follow_ups_stream_and_typing_goes_on_meanwhile(server: FakeOpenAI, tmp_path: Path) -> None:
+    ctx = context(tmp_path, provider="openai", base_url=server.base_url, model="fake-model", max_retries=0)
+    save_choices(
+        tmp_path / "prefs.json",
+        SetupChoices(categories=["cs"], questions=1, follow_ups=1, lang="en", provider="openai"),
+    )
+    server.then(Reply(chunk_delay=0.05))  # a slow stream for the follow-up
+    app = InterviewerApp(ctx)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        screen.query_one(TextArea).insert(ANSWER)
+        await pilot.press("ctrl+s")
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        assert screen.busy, "the stream should still be running"
+        await pilot.press(*"typing")  # keystrokes are handled while the follow-up streams in
+        await pilot.pause()
+        assert screen.query_one(TextArea).text == "typing"
+        await settle(pilot)
+        texts = [m.source for m in screen.query(".interviewer").results(Markdown)]
+        assert any("Could you go deeper on that? (1)" in t for t in texts), texts
+
+    drive(app, script)
+    t = saved(tmp_path)
+    assert t.provider == "openai" and t.records[0].calls[0].step == "follow_up"
+
+
+# --- snapshots of every screen, at 80x24 and 120x40, in both languages ---------------------------
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+def _history_fixture(tmp_path: Path, lang: Lang) -> None:
+    """Two finished sessions with fixed dates, so the history screen renders the same every time."""
+    ctx = context(tmp_path, lang)
+    for day, text in ((1, "short answer"), (2, ANSWER)):
+        engine = ctx.start_interview(
+            SetupChoices(categories=["cs"], questions=1, follow_ups=0, lang=lang), seed=1
+        )
+        engine.transcript.session_id = f"2026010{day}-090000-abcd"
+        engine.transcript.created_at = datetime(2026, 1, day, 9, 0, tzinfo=UTC)
+
+        async def run(engine=engine, text=text) -> None:  # type: ignore[no-untyped-def]
+            [e async for e in engine.start()]
+            [e async for e in engine.submit(__import__("interviewer.events").events.Answer(text=text))]
+
+        asyncio.run(run())
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshots(tmp_path: Path, lang: Lang, size: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    _history_fixture(tmp_path, lang)
+    app = InterviewerApp(context(tmp_path, lang))
+
+    async def script(pilot: Pilot[int]) -> None:
+        assert_snapshot(app, f"setup-{lang}-{size}")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        assert_snapshot(app, f"history-{lang}-{size}")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_answer(pilot, ANSWER)
+        assert_snapshot(app, f"interview-{lang}-{size}")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackScreen)
+        assert_snapshot(app, f"feedback-{lang}-{size}")
+
+    drive(app, script, size=SIZES[size])
