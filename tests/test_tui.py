@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,6 +240,7 @@ def _history_fixture(tmp_path: Path, lang: Lang) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshots(tmp_path: Path, lang: Lang, size: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     _history_fixture(tmp_path, lang)
     app = InterviewerApp(context(tmp_path, lang))
 
