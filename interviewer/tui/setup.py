@@ -30,6 +30,9 @@ TEXT = {
     "banks": ("추가 문제 은행 경로 (쉼표로 구분)", "Extra bank paths (comma-separated)"),
     "start": ("시작 (Enter / Ctrl+S)", "Start (Enter / Ctrl+S)"),
     "history": ("기록 (F5)", "History (F5)"),
+    "key_set": ("API 키: 설정됨", "API key: set"),
+    "nothing_set": ("API 키나 base URL이 설정되지 않음", "no API key or base URL configured"),
+    "model_is": ("모델", "model"),
 }
 
 
@@ -108,12 +111,12 @@ class SetupScreen(Screen[None]):
         s = self.ctx_app.context.settings
         configured = []
         if s.api_key:
-            configured.append("API key: set")
+            configured.append(self.t("key_set"))
         if s.base_url:
             configured.append(f"base URL: {s.base_url}")
         resolved = s.model_copy(update={"provider": provider}).resolved_provider()
-        detail = ", ".join(configured) or "no API key or base URL configured"
-        model = f" · model {s.resolved_model()}" if resolved == "openai" else ""
+        detail = ", ".join(configured) or self.t("nothing_set")
+        model = f" · {self.t('model_is')} {s.resolved_model()}" if resolved == "openai" else ""
         return f"→ {resolved}{model} ({detail})"
 
     def on_mount(self) -> None:
