@@ -119,6 +119,34 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", parents=[backend], help="check the model endpoint and the output mode it supports"
     )
 
+    replay = sub.add_parser("replay", parents=[data], help="print a recorded interview turn by turn")
+    replay.add_argument("session", metavar="SESSION_ID|FILE")
+    replay.add_argument("--plain", action="store_true", help="accepted for symmetry; replay always prints")
+
+    regrade = sub.add_parser(
+        "regrade", parents=[data, backend], help="grade recorded answers again, and compare"
+    )
+    regrade.add_argument("session", metavar="SESSION_ID|FILE")
+    regrade.add_argument("--follow-ups", action="store_true", help="also re-decide the follow-up questions")
+    regrade.add_argument(
+        "--fallbacks-only", action="store_true", help="only questions whose grading fell back"
+    )
+    regrade.add_argument("--out", type=Path, help="write the re-graded transcript to this file")
+
+    evaluate = sub.add_parser("eval", parents=[backend], help="score a labelled dataset; `eval compare A B`")
+    evaluate.add_argument("target", nargs="+", metavar="DATASET | compare A.json B.json")
+    evaluate.add_argument("--backend", choices=["offline", "openai", "replay"], default="offline")
+    evaluate.add_argument(
+        "--replay", type=Path, metavar="RUN.json", help="with --backend replay: a --out file"
+    )
+    evaluate.add_argument("--concurrency", type=_count(1, 64), default=4, metavar="N")
+    evaluate.add_argument("--out", type=Path, metavar="FILE.json")
+    evaluate.add_argument("--report", type=Path, metavar="FILE.md")
+    evaluate.add_argument("--no-cache", action="store_true", help="ignore cached results")
+    evaluate.add_argument(
+        "--fail-under", action="append", default=[], metavar="METRIC=VALUE", help="exit 1 below this bound"
+    )
+
     bank = sub.add_parser("bank", help="inspect and validate question banks")
     bank_sub = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
     validate = bank_sub.add_parser(
@@ -174,6 +202,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _report(args)
     if command == "doctor":
         return _doctor(args)
+    if command in ("replay", "regrade", "eval"):
+        from .evaluation.commands import run_evaluation_command
+
+        store = _store(args) if command != "eval" else None
+        settings = _settings(args) if command != "replay" else Settings()
+        return run_evaluation_command(args, store, settings, _backend)
     return _bank(args)
 
 

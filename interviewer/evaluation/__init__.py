@@ -1,0 +1,1 @@
+"""Replay, re-grade and labelled-dataset evaluation: is the interviewer any good, measured against people."""

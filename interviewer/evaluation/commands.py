@@ -1,0 +1,159 @@
+"""The replay, regrade and eval commands: argument handling and output around the evaluation core."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from platformdirs import user_cache_path
+
+from ..bank import load_bank
+from ..llm.base import Backend
+from ..settings import APP_NAME, Settings
+from ..store import Store, write_atomic
+from .dataset import DatasetError, load_dataset
+from .replay import regrade, replay_text
+from .runner import EvalRun, assemble, build_run, evaluate
+from .tables import compare_runs, markdown_report, terminal_table
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run_evaluation_command(
+    args: argparse.Namespace,
+    store: Store | None,
+    settings: Settings,
+    backend_factory: Callable[[Settings, str], Backend],
+) -> int:
+    try:
+        if args.command == "replay":
+            assert store is not None
+            print(replay_text(store.load(args.session)))
+            return 0
+        if args.command == "regrade":
+            assert store is not None
+            return _regrade(args, store, settings, backend_factory)
+        return _eval(args, settings, backend_factory)
+    except DatasetError as exc:
+        for line in exc.problems:
+            print(f"interviewer: {line}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"interviewer: error: {exc}", file=sys.stderr)
+        return exc.code
+
+
+def _regrade(
+    args: argparse.Namespace,
+    store: Store,
+    settings: Settings,
+    backend_factory: Callable[[Settings, str], Backend],
+) -> int:
+    original = store.load(args.session)
+    backend = backend_factory(settings, f"regrade-{original.session_id}")
+    new, rows = asyncio.run(regrade(original, backend, args.follow_ups, args.fallbacks_only))
+    label = f"{backend.provider}{f' ({backend.model})' if backend.model else ''}"
+    print(f"{original.session_id}: {original.provider} → {label}")
+    if not rows:
+        print("nothing to re-grade")
+    width = max((len(r[1]) for r in rows), default=8)
+    for question, what, before, after in rows:
+        mark = " " if before == after else "*"
+        if what.startswith("follow-up"):
+            print(f"{mark} {question}  {what}\n    was: {before}\n    now: {after}")
+        else:
+            print(f"{mark} {question}  {what:<{width}}  {before:>5} → {after}")
+    if args.out:
+        try:
+            write_atomic(args.out, new.model_dump_json(indent=1).encode())
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.out}: {exc.strerror or exc}", code=1) from None
+        print(f"re-graded transcript written to {args.out}")
+    return 0
+
+
+def _eval(
+    args: argparse.Namespace, settings: Settings, backend_factory: Callable[[Settings, str], Backend]
+) -> int:
+    if args.target[0] == "compare":
+        if len(args.target) != 3:
+            raise CommandError("usage: interviewer eval compare A.json B.json")
+        print(compare_runs(_load_run(Path(args.target[1])), _load_run(Path(args.target[2]))))
+        return 0
+    if len(args.target) != 1:
+        raise CommandError("give one dataset file")
+    bounds = _bounds(args.fail_under)
+    dataset = Path(args.target[0])
+    bank = load_bank()
+    items = load_dataset(dataset, bank)
+    if args.backend == "replay":
+        if args.replay is None:
+            raise CommandError("--backend replay needs --replay RUN.json (a file written by --out)")
+        previous = _load_run(args.replay)
+        by_id = {r.id: r for r in previous.items}
+        missing = [i.id for i in items if i.id not in by_id]
+        if missing:
+            raise CommandError(f"{args.replay}: no recorded result for items {missing[:5]}")
+        # Re-score recorded predictions against the dataset's current labels: no backend, no network.
+        results = [by_id[i.id].model_copy(update={"label": i.label, "tags": i.tags}) for i in items]
+        run = assemble(
+            str(dataset), f"replay of {previous.backend}", previous.model, previous.prompt_hashes, results
+        )
+    else:
+        chosen = settings.model_copy(update={"provider": args.backend})
+        backend = backend_factory(chosen, "eval")
+        cache = None if args.no_cache else user_cache_path(APP_NAME) / "eval"
+        results = asyncio.run(evaluate(items, bank, backend, args.concurrency, cache, _progress))
+        print(file=sys.stderr)
+        run = build_run(dataset, backend, results)
+    print(terminal_table(run))
+    for path, data in (
+        (args.out, run.model_dump_json(indent=1)),
+        (args.report, markdown_report(run) if args.report else ""),
+    ):
+        if path is not None:
+            try:
+                write_atomic(path, data.encode())
+            except OSError as exc:
+                raise CommandError(f"cannot write {path}: {exc.strerror or exc}", code=1) from None
+    failed = [
+        f"{name} = {run.metrics.get(name)} is below {bound}"
+        for name, bound in bounds.items()
+        if run.metrics.get(name) is None or run.metrics[name] < bound  # type: ignore[operator]
+    ]
+    for line in failed:
+        print(f"interviewer: fail-under: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _bounds(specs: list[str]) -> dict[str, float]:
+    bounds: dict[str, float] = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        try:
+            bounds[name.strip()] = float(value)
+        except ValueError:
+            raise CommandError(f"--fail-under {spec!r}: expected METRIC=NUMBER, e.g. qwk=0.6") from None
+    return bounds
+
+
+def _load_run(path: Path) -> EvalRun:
+    try:
+        return EvalRun.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError:
+        raise CommandError(f"{path}: not an evaluation result written by `interviewer eval --out`") from None
+
+
+def _progress(done: int, total: int) -> None:
+    filled = int(30 * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+    sys.stderr.flush()

@@ -1,0 +1,84 @@
+"""Replay a recorded interview, and re-grade its recorded answers with another backend, model or prompt."""
+
+from __future__ import annotations
+
+from ..domain import Lang, QuestionRecord, Transcript, Turn
+from ..engine import MAX_ANSWER_CHARS
+from ..llm.base import Backend, FollowUpRequest, GradeRequest
+
+_WHO = {"interviewer": ("면접관", "Interviewer"), "candidate": ("지원자", "Candidate")}
+
+
+def replay_text(t: Transcript) -> str:
+    """The interview as it happened: every question, answer, follow-up and the feedback."""
+    lang = t.plan.lang
+    backend = t.provider + (f" ({t.model})" if t.model else "")
+    lines = [f"{t.session_id} · {t.plan.track} · {lang} · {backend}", ""]
+    for i, r in enumerate((r for r in t.records if r.turns), 1):
+        lines.append(f"── {i}. {r.question.id} ({r.status}) ──")
+        for turn in r.turns:
+            who = _WHO[turn.role][0 if lang == "ko" else 1]
+            text = turn.text or f"({turn.kind})"
+            lines.append(f"{who} [{turn.kind}]: {text}")
+        if r.feedback is not None:
+            scores = ", ".join(f"{c.criterion_id} {c.score}" for c in r.feedback.criteria)
+            lines.append(f"→ {r.feedback.overall:.2f} / 5 ({scores})")
+            lines += [f"   + {s}" for s in r.feedback.strengths]
+            lines += [f"   - {g}" for g in r.feedback.gaps]
+        lines.append("")
+    overall = "–" if t.overall is None else f"{t.overall:.2f} / 5"
+    lines.append(f"overall: {overall}")
+    return "\n".join(lines)
+
+
+def _thread(rec: QuestionRecord, upto: int | None = None) -> list[Turn]:
+    turns = rec.turns if upto is None else rec.turns[:upto]
+    return [
+        t.model_copy(update={"text": t.text[:MAX_ANSWER_CHARS]}) if len(t.text) > MAX_ANSWER_CHARS else t
+        for t in turns
+    ]
+
+
+async def regrade(
+    t: Transcript, backend: Backend, follow_ups: bool = False, only_fallbacks: bool = False
+) -> tuple[Transcript, list[tuple[str, str, str, str]]]:
+    """A copy of the transcript graded by `backend`, and rows of (question, what, before, after)."""
+    lang: Lang = t.plan.lang
+    new = t.model_copy(deep=True)
+    new.provider, new.model, new.prompt_hashes = backend.provider, backend.model, backend.prompt_hashes
+    rows: list[tuple[str, str, str, str]] = []
+    for old, rec in zip(t.records, new.records, strict=True):
+        if not rec.answers() and not rec.skipped:
+            continue
+        if only_fallbacks and not any(c.fallback and c.step == "grade" for c in old.calls):
+            continue
+        outcome = await backend.grade(GradeRequest(question=rec.question, turns=_thread(rec), lang=lang))
+        rec.feedback, rec.status = outcome.value, "graded"
+        rec.calls = [c for c in rec.calls if c.step != "grade"] + outcome.calls
+        before = {c.criterion_id: c.score for c in old.feedback.criteria} if old.feedback else {}
+        for c in outcome.value.criteria:
+            rows.append((rec.question.id, c.criterion_id, str(before.get(c.criterion_id, "–")), str(c.score)))
+        was = f"{old.feedback.overall:.2f}" if old.feedback else "–"
+        rows.append((rec.question.id, "overall", was, f"{outcome.value.overall:.2f}"))
+        if follow_ups:
+            rows += await _redecide(rec, backend, lang, t.plan.follow_ups)
+    return new, rows
+
+
+async def _redecide(
+    rec: QuestionRecord, backend: Backend, lang: Lang, limit: int
+) -> list[tuple[str, str, str, str]]:
+    """Ask the backend again at every point where a follow-up was decided, on the same answers."""
+    rows = []
+    asked = 0
+    for i, turn in enumerate(rec.turns):
+        if turn.role != "interviewer" or turn.kind not in ("follow_up", "deepen"):
+            continue
+        request = FollowUpRequest(
+            question=rec.question, turns=_thread(rec, i), lang=lang, remaining=limit - asked
+        )
+        decision = (await backend.follow_up(request)).value
+        after = decision.text if decision.action == "ask" and decision.text else "(move on)"
+        rows.append((rec.question.id, f"follow-up {asked + 1}", turn.text, after))
+        asked += 1
+    return rows
