@@ -21,7 +21,7 @@ from .engine import Engine, EngineError, new_transcript
 from .llm.base import Backend
 from .llm.offline import OfflineBackend
 from .settings import APP_NAME, Settings
-from .store import Store, StoreError, new_session_id
+from .store import SessionSummary, Store, StoreError, new_session_id
 
 EXIT_BAD_INPUT = 2
 
@@ -335,18 +335,7 @@ def _sessions(args: argparse.Namespace) -> int:
     if not summaries:
         print(f"No sessions yet in {store.sessions_dir}. Start one with `interviewer practice`.")
         return 0
-    rows = [["session", "date", "track", "questions", "overall", "status"]]
-    for s in summaries:
-        rows.append(
-            [
-                s.session_id,
-                s.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                s.track,
-                f"{s.answered}/{s.questions}",
-                "–" if s.overall is None else f"{s.overall:.2f}",
-                "finished" if s.finished else "unfinished",
-            ]
-        )
+    rows = [list(SessionSummary.COLUMNS), *(s.cells() for s in summaries)]
     print(_table(rows))
     return 0
 

@@ -8,6 +8,7 @@ import secrets
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -31,6 +32,19 @@ class SessionSummary(BaseModel):
     answered: int
     overall: float | None
     finished: bool
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("session", "date", "track", "questions", "overall", "status")
+
+    def cells(self, status: tuple[str, str] = ("finished", "unfinished")) -> list[str]:
+        """The row shown by `interviewer sessions` and the history screen; `status` may be translated."""
+        return [
+            self.session_id,
+            self.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            self.track,
+            f"{self.answered}/{self.questions}",
+            "–" if self.overall is None else f"{self.overall:.2f}",
+            status[0] if self.finished else status[1],
+        ]
 
 
 def new_session_id(now: datetime | None = None) -> str:

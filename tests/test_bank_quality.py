@@ -14,6 +14,7 @@ from interviewer.llm.base import GradeRequest
 from interviewer.llm.offline import coverage, grade
 from interviewer.matching import analyse, cue_in, normalize
 from tests.helpers import answer_turn
+from tests.test_bank import SEED_IDS
 
 BANK = load_bank()
 QUESTIONS = sorted(BANK.questions.values(), key=lambda q: q.id)
@@ -29,19 +30,7 @@ MIN_PER_CATEGORY = {
     "backend": 6,
 }
 MIN_PER_TRACK = 25
-REQUIRED = {
-    # the seminar's questions
-    "ml-theory/cross-entropy",
-    "ml-theory/loss-function",
-    "mlops/deployment-strategies",
-    "system-design/movie-reservation",
-    "system-design/gpu-fair-share",
-    "project/stack-depth",
-    "project/business-impact",
-    "behavioral/career-storyline",
-    "cs/process-vs-thread",
-    "cs/tcp-vs-udp",
-    "cs/database-index",
+REQUIRED = SEED_IDS | {
     # the classics every candidate is asked
     "ml-theory/overfitting-regularization",
     "ml-theory/bias-variance",

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from ..domain import Lang, Transcript
-from ..store import StoreError
+from ..store import SessionSummary, StoreError
 
 if TYPE_CHECKING:
     from .app import InterviewerApp
@@ -57,17 +57,10 @@ class HistoryScreen(Screen[None]):
                 continue
         yield Static(f"[b]{self.t('title')}[/b]", classes="screen-title")
         table: DataTable[str] = DataTable(id="sessions", cursor_type="row")
-        table.add_columns("session", "date", "track", "questions", "overall", "status")
+        table.add_columns(*SessionSummary.COLUMNS)
+        status = (self.t("finished"), self.t("unfinished"))
         for s in summaries:
-            table.add_row(
-                s.session_id,
-                s.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                s.track,
-                f"{s.answered}/{s.questions}",
-                "–" if s.overall is None else f"{s.overall:.2f}",
-                self.t("finished" if s.finished else "unfinished"),
-                key=s.session_id,
-            )
+            table.add_row(*s.cells(status), key=s.session_id)
         yield table
         if not summaries:
             yield Static(self.t("empty"))
