@@ -38,5 +38,29 @@ def test_adversarial_items_are_there(items) -> None:  # type: ignore[no-untyped-
     assert pairs, "injection items come in pairs: the same answer with and without the instruction"
     for answers in pairs.values():
         assert len(answers) == 2
-        short, long = sorted(answers, key=len)
-        assert short.strip() in long or all(line in long for line in short.strip().splitlines()), answers
+        short, long = (a.split() for a in sorted(answers, key=len))
+        # The injected version is the clean one with one block of words inserted somewhere.
+        head = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+        assert short[head:] == long[len(long) - len(short) + head :], answers
+
+
+def test_offline_grader_figures_hold(items) -> None:  # type: ignore[no-untyped-def]
+    """The figures the README reports; a change to the grader or the bank that lowers them fails here."""
+    import asyncio
+
+    from interviewer.evaluation.runner import compute, evaluate
+    from interviewer.llm.offline import OfflineBackend
+
+    results = asyncio.run(evaluate(items, load_bank(), OfflineBackend(), concurrency=8))
+    figures = compute(results)
+    assert figures["qwk"] is not None and figures["qwk"] >= 0.85
+    assert figures["within_one"] is not None and figures["within_one"] >= 0.95
+    assert figures["follow_up_targeting"] is not None and figures["follow_up_targeting"] >= 0.8
+    by_pair: dict[str, set[float]] = {}
+    for r in results:
+        for t in r.tags:
+            if t.startswith("pair-"):
+                by_pair.setdefault(t, set()).add(r.predicted.overall)
+    assert all(len(scores) == 1 for scores in by_pair.values()), (
+        by_pair
+    )  # injected instructions change nothing
