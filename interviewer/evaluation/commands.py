@@ -12,6 +12,7 @@ from platformdirs import user_cache_path
 
 from ..bank import load_bank
 from ..llm.base import Backend
+from ..report import estimate_cost
 from ..settings import APP_NAME, Settings
 from ..store import Store, write_atomic
 from .dataset import DatasetError, load_dataset
@@ -113,6 +114,13 @@ def _eval(
         results = asyncio.run(evaluate(items, bank, backend, args.concurrency, cache, _progress))
         print(file=sys.stderr)
         run = build_run(dataset, backend, results)
+        usage = {
+            "calls": len(results),
+            "prompt_tokens": sum(r.prompt_tokens for r in results),
+            "cached_tokens": 0,
+            "completion_tokens": sum(r.completion_tokens for r in results),
+        }
+        run.metrics["cost_usd"] = estimate_cost(usage, chosen.prices.get(backend.model or ""))
     print(terminal_table(run))
     for path, data in (
         (args.out, run.model_dump_json(indent=1)),

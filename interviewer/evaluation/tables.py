@@ -21,6 +21,7 @@ METRICS = (
     ("latency_p95_s", "latency p95 (s)"),
     ("prompt_tokens", "prompt tokens"),
     ("completion_tokens", "completion tokens"),
+    ("cost_usd", "cost estimate (USD)"),
 )
 
 
