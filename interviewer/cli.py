@@ -211,6 +211,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _bank(args)
 
 
+def bank_cache() -> Path:
+    return user_cache_path(APP_NAME)
+
+
 def _store(args: argparse.Namespace) -> Store:
     return Store(Settings().resolved_data_dir(args.data_dir))
 
@@ -224,9 +228,9 @@ def _resume_command(session_id: str, data_dir: Path | None) -> str:
 
 def _practice(args: argparse.Namespace) -> int:
     if not args.plain:
-        load_bank(args.bank)  # report bank errors on the command line, before the screen opens
+        load_bank(args.bank, cache_dir=bank_cache())  # report bank errors here, before the screen opens
         return _run_tui(args)
-    bank = load_bank(args.bank)
+    bank = load_bank(args.bank, cache_dir=bank_cache())
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
     if unknown:
@@ -296,6 +300,7 @@ def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
         backend_factory=_backend,
         default_lang=default_lang(),
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
+        bank_cache=bank_cache(),
         extra_banks=list(getattr(args, "bank", [])),
     )
     context.store.check_writable()
@@ -353,14 +358,14 @@ def _report(args: argparse.Namespace) -> int:
 
 def _bank(args: argparse.Namespace) -> int:
     if args.bank_command == "validate":
-        bank = load_bank([*args.paths, *args.bank])
+        bank = load_bank([*args.paths, *args.bank], cache_dir=bank_cache())
         extra = [
             p for p in bank.sources.values() if any(_under(p, root) for root in [*args.paths, *args.bank])
         ]
         checked = f"{len(set(extra))} file(s) checked, " if args.paths or args.bank else ""
         print(f"OK: {checked}{len(bank)} questions in the bank ({_track_counts(bank)})")
         return 0
-    bank = load_bank(args.bank)
+    bank = load_bank(args.bank, cache_dir=bank_cache())
     lang: Lang = args.lang or default_lang()
     if args.bank_command == "list":
         return _bank_list(bank, args, lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from interviewer.bank import load_bank
+from interviewer.bank import BankError, load_bank
 from interviewer.cli import main
 from interviewer.domain import Plan
 from tests.helpers import question_data
@@ -235,3 +236,22 @@ def test_selection_respects_category_and_difficulty() -> None:
         Plan(track="backend", categories=["cs"], questions=10, min_difficulty=2, max_difficulty=2)
     )
     assert picked and all(q.category == "cs" and q.difficulty == 2 for q in picked)
+
+
+def test_warm_load_reads_the_cache_and_notices_edits(tmp_path: Path) -> None:
+    path = write(tmp_path / "mine.yaml", [question_data()])
+    cache = tmp_path / "cache"
+    first = load_bank([path], include_builtin=False, cache_dir=cache)
+    assert len(list(cache.glob("bank-*.json"))) == 1
+    assert load_bank([path], include_builtin=False, cache_dir=cache).questions == first.questions
+    data = question_data()
+    data["difficulty"] = 5
+    write(path, [data])
+    os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+    assert (
+        load_bank([path], include_builtin=False, cache_dir=cache).get("backend/idempotency").difficulty == 5
+    )
+    data["difficulty"] = 9
+    write(path, [data])
+    with pytest.raises(BankError):  # a broken edit is reported, never hidden by the cache
+        load_bank([path], include_builtin=False, cache_dir=cache)

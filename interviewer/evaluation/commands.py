@@ -92,7 +92,7 @@ def _eval(
         raise CommandError("give one dataset file")
     bounds = _bounds(args.fail_under)
     dataset = Path(args.target[0])
-    bank = load_bank()
+    bank = load_bank(cache_dir=user_cache_path(APP_NAME))
     items = load_dataset(dataset, bank)
     if args.backend == "replay":
         if args.replay is None:

@@ -30,6 +30,7 @@ class Context:
     default_lang: Lang = "en"
     prefs_path: Path | None = None
     extra_banks: list[Path] = field(default_factory=list)
+    bank_cache: Path | None = None
     clock: Callable[[], float] = time.monotonic
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
@@ -38,7 +39,7 @@ class Context:
         self, choices: SetupChoices, seed: int | None = None, session_id: str | None = None
     ) -> Engine:
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
-        bank = load_bank(banks)
+        bank = load_bank(banks, cache_dir=self.bank_cache)
         plan = Plan(
             track=choices.track,
             categories=choices.categories,
