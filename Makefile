@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check interviewer tests
 	$(BIN)/ruff format --check interviewer tests
 	$(BIN)/mypy interviewer
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

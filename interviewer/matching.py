@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -105,6 +106,7 @@ class Sentence:
         return not (self.directive or self.idk)
 
 
+@lru_cache(maxsize=65536)
 def _token_stem(token: str) -> str | None:
     m = _LATIN_HEAD.match(token)
     return stem(m.group(1)) if m else None
@@ -117,7 +119,7 @@ def _is_explanatory(norm: str, tokens: tuple[str, ...]) -> bool:
         if short / len(fragments) >= 0.6:
             return False
     if _HAS_HANGUL.search(norm):
-        marked = sum(1 for t in tokens if _HAS_HANGUL.search(t) and t.endswith(_KO_ENDINGS))
+        marked = sum(1 for t in tokens if "\uac00" <= t[-1] <= "\ud7a3" and t.endswith(_KO_ENDINGS))
         return len(tokens) >= 3 and marked >= 2 and marked / len(tokens) >= 0.3
     glue = sum(1 for t in tokens if t in _EN_FUNCTION_WORDS)
     return len(tokens) >= 5 and glue >= 2
@@ -211,18 +213,57 @@ class PointCoverage:
     evidence: tuple[str, ...]  # sentences where the cues were found
 
 
-def cover(point: KeyPoint, sentences: list[Sentence]) -> PointCoverage:
-    """How well the sentences cover a key point; cues of both languages count."""
-    cues = (*point.cues.ko, *point.cues.en)
+class Index:
+    """Where each word occurs in an answer, so a cue is looked up instead of scanned for."""
+
+    def __init__(self, sentences: list[Sentence]) -> None:
+        self.sentences = sentences
+        self._latin: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._first: dict[str, list[tuple[int, int]]] = defaultdict(list)  # by first character, for prefixes
+        for si, sentence in enumerate(sentences):
+            for pos, (token, stemmed) in enumerate(zip(sentence.tokens, sentence.stems, strict=True)):
+                if stemmed is not None:
+                    self._latin[stemmed].append((si, pos))
+                self._first[token[0]].append((si, pos))
+
+    def _part(self, part: _Part) -> set[int]:
+        korean, word = part[0]
+        found = set()
+        for si, pos in self._first.get(word[0], ()) if korean else self._latin.get(word, ()):
+            s = self.sentences[si]
+            if pos + len(part) > len(s.tokens):
+                continue
+            if all(
+                s.tokens[pos + k].startswith(w) if kor else s.stems[pos + k] == w
+                for k, (kor, w) in enumerate(part)
+            ):
+                found.add(si)
+        return found
+
+    def hits(self, cue: str) -> dict[int, int]:
+        """Sentence number -> how many words of the cue matched there."""
+        out: dict[int, int] = {}
+        for alt in parse_cue(cue):
+            common = set.intersection(*(self._part(p) for p in alt))
+            size = sum(len(p) for p in alt)
+            for si in common:
+                out[si] = max(out.get(si, 0), size)
+        return out
+
+
+def cover(point: KeyPoint, index: Index) -> PointCoverage:
+    """How well the answer covers a key point; cues of both languages count."""
+    matched: dict[int, int] = {}
+    for cue in (*point.cues.ko, *point.cues.en):
+        for si, size in index.hits(cue).items():
+            matched[si] = max(matched.get(si, 0), size)
     explained: list[str] = []
     mentioned: list[str] = []
-    for s in sentences:
+    for si in sorted(matched):
+        s = index.sentences[si]
         if not s.counts:
             continue
-        matched = max(cue_in(c, s) for c in cues)
-        if not matched:
-            continue
-        if s.explanatory and len(s.tokens) - matched >= _WORDS_BEYOND_CUE:
+        if s.explanatory and len(s.tokens) - matched[si] >= _WORDS_BEYOND_CUE:
             explained.append(s.text)
         else:
             mentioned.append(s.text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain import MIN_SCORE, Feedback, FollowUpDecision, Lang, Question, Turn
-from ..matching import PointCoverage, Sentence, analyse, cover
+from ..matching import Index, PointCoverage, Sentence, analyse, cover
 from ..phrases import say
 from .base import FollowUpRequest, GradeRequest, Outcome, TextSink
 
@@ -16,7 +16,8 @@ def _answers(turns: list[Turn]) -> list[Turn]:
 
 def coverage(question: Question, turns: list[Turn]) -> tuple[dict[str, PointCoverage], list[Sentence]]:
     sentences = [s for t in _answers(turns) for s in analyse(t.text)]
-    return {kp.id: cover(kp, sentences) for kp in question.key_points}, sentences
+    index = Index(sentences)
+    return {kp.id: cover(kp, index) for kp in question.key_points}, sentences
 
 
 def decide_follow_up(request: FollowUpRequest) -> FollowUpDecision:

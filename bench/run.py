@@ -1,0 +1,281 @@
+"""Benchmarks behind `make bench`: each figure is measured in this run, next to its target.
+
+Times come from one machine and one run, so the figures that matter are the ratios and the margins
+against the targets, not the absolute milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from interviewer.bank import load_bank  # noqa: E402
+from interviewer.domain import Feedback, FollowUpDecision, Plan  # noqa: E402
+from interviewer.engine import Engine, new_transcript  # noqa: E402
+from interviewer.events import Answer, Prompt  # noqa: E402
+from interviewer.llm.base import FollowUpRequest, GradeRequest, Outcome, TextSink  # noqa: E402
+from interviewer.llm.offline import grade  # noqa: E402
+from interviewer.store import Store  # noqa: E402
+from tests.helpers import answer_turn  # noqa: E402
+
+ROWS: list[tuple[str, str, str, bool]] = []
+
+
+def row(name: str, figure: str, target: str, ok: bool) -> None:
+    ROWS.append((name, figure, target, ok))
+    print(f"  {'✓' if ok else '✗'} {name}: {figure} (target {target})", flush=True)
+
+
+def best_of(n: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_python(code: str, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)
+    return time.perf_counter() - start
+
+
+# 1. start-up ------------------------------------------------------------------------------------
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Label
+class Bare(App):
+    def compose(self):
+        yield Label("hello")
+    def on_mount(self):
+        self.call_after_refresh(self.exit)
+Bare().run(headless=True)
+"""
+
+OUR_APP = """
+import tempfile
+from pathlib import Path
+from interviewer.cli import _backend, bank_cache
+from interviewer.settings import Settings
+from interviewer.store import Store
+from interviewer.tui.app import Context, InterviewerApp
+d = Path(tempfile.mkdtemp())
+app = InterviewerApp(Context(settings=Settings(provider="offline"), store=Store(d), backend_factory=_backend,
+                             prefs_path=d / "prefs.json", bank_cache=bank_cache()))
+app.call_after_refresh(app.exit)
+app.run(headless=True)
+"""
+
+
+def startup() -> None:
+    runs = 5
+    bare = min(run_python(BARE_APP) for _ in range(runs))
+    ours = min(run_python(OUR_APP) for _ in range(runs))
+    row(
+        "TUI first screen vs a bare Textual app",
+        f"{ours * 1000:.0f} ms vs {bare * 1000:.0f} ms = {ours / bare:.2f}×",
+        "≤ 1.3×",
+        ours / bare <= 1.3,
+    )
+    importing = min(run_python("import interviewer") for _ in range(runs))
+    with tempfile.TemporaryDirectory() as d:
+        env = {**os.environ, "INTERVIEWER_DATA_DIR": d}
+        plain = min(
+            _timed(
+                [sys.executable, "-m", "interviewer", "practice", "--plain", "--questions", "1"],
+                "/end\n",
+                env,
+            )
+            for _ in range(runs)
+        )
+    row(
+        "plain mode, whole session to first question and out, vs `import interviewer`",
+        f"{plain * 1000:.0f} ms vs {importing * 1000:.0f} ms = {plain / importing:.1f}×",
+        "reported",
+        True,
+    )
+
+
+def _timed(cmd: list[str], stdin: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, input=stdin, text=True, capture_output=True, env=env, check=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+# 2. bank loading --------------------------------------------------------------------------------
+
+
+def bank_loading() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        cache = Path(d)
+        cold = best_of(3, lambda: load_bank(cache_dir=None))
+        load_bank(cache_dir=cache)
+        warm = best_of(5, lambda: load_bank(cache_dir=cache))
+    row("bank loading, cold (YAML)", f"{cold * 1000:.0f} ms", "reported", True)
+    row("bank loading, warm (cache)", f"{warm * 1000:.0f} ms", "≤ 50 ms", warm <= 0.050)
+
+
+# 3. engine overhead -----------------------------------------------------------------------------
+
+
+class InstantBackend:
+    """Answers at once, so only the engine and the autosave are timed."""
+
+    provider = "bench"
+    model = None
+    prompt_hashes: dict[str, str] = {}  # noqa: RUF012 - read-only
+
+    async def check(self) -> str | None:
+        return None
+
+    async def follow_up(
+        self, request: FollowUpRequest, on_text: TextSink | None = None
+    ) -> Outcome[FollowUpDecision]:
+        return Outcome(value=FollowUpDecision(action="move_on"))
+
+    async def grade(self, request: GradeRequest) -> Outcome[Feedback]:
+        criteria = [{"criterion_id": c.id, "weight": c.weight, "score": 1} for c in request.question.rubric]
+        return Outcome(value=Feedback.model_validate({"criteria": criteria}))
+
+
+def engine_overhead() -> None:
+    bank = load_bank()
+    with tempfile.TemporaryDirectory() as d:
+        backend = InstantBackend()
+        plan = Plan(questions=20, follow_ups=0, lang="en", seed=1)
+        engine = Engine(new_transcript(plan, bank, backend), backend, Store(Path(d)))  # type: ignore[arg-type]
+        times: list[float] = []
+
+        async def go() -> None:
+            [e async for e in engine.start()]
+            while not engine.finished:
+                start = time.perf_counter()
+                [e async for e in engine.submit(Answer(text="An answer of a few words about the question."))]
+                times.append(time.perf_counter() - start)
+
+        asyncio.run(go())
+    p50, p95 = statistics.median(times), sorted(times)[int(0.95 * (len(times) - 1))]
+    row(
+        "engine per answer with autosave, backend excluded",
+        f"p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+        "p95 ≤ 20 ms",
+        p95 <= 0.020,
+    )
+
+
+# 4. offline throughput --------------------------------------------------------------------------
+
+
+def offline_throughput() -> None:
+    bank = load_bank()
+    requests = [
+        GradeRequest(question=q, turns=[answer_turn(q.model_answer(lang))], lang=lang)
+        for q in bank.questions.values()
+        for lang in ("ko", "en")
+    ]
+    start = time.perf_counter()
+    graded = 0
+    while time.perf_counter() - start < 3:
+        for r in requests:
+            grade(r)
+        graded += len(requests)
+    rate = graded / (time.perf_counter() - start)
+    row(
+        "offline grading throughput, one core (model answers, ~300 words)",
+        f"{rate:,.0f} answers/s",
+        "≥ 2,000/s",
+        rate >= 2000,
+    )
+
+
+# 6-8. model-backed figures against the fake server ------------------------------------------------
+
+
+def model_backed() -> None:
+    from interviewer.llm.openai import OpenAIBackend
+    from interviewer.llm.structured import ModeMemory
+    from interviewer.settings import Settings
+    from tests.fake_openai import FakeOpenAI, Reply
+
+    bank = load_bank()
+
+    def backend(server: FakeOpenAI, d: str) -> OpenAIBackend:
+        settings = Settings(provider="openai", base_url=server.base_url, api_key="bench", model="fake-model")
+        return OpenAIBackend(settings, "bench", ModeMemory(Path(d) / "modes.json"))
+
+    with FakeOpenAI() as server, tempfile.TemporaryDirectory() as d:
+        server.then(Reply(delay=2.0))  # the grading call of question 1 takes two seconds
+        be = backend(server, d)
+        plan = Plan(questions=2, follow_ups=0, lang="en", seed=1)
+        engine = Engine(new_transcript(plan, bank, be, session_id="bench"), be, Store(Path(d)))
+        elapsed = 0.0
+
+        async def go() -> None:
+            nonlocal elapsed
+            [e async for e in engine.start()]
+            start = time.perf_counter()
+            async for e in engine.submit(Answer(text="A short answer to the first question.")):
+                if isinstance(e, Prompt):
+                    elapsed = time.perf_counter() - start
+                    break
+            await asyncio.sleep(2.5)
+
+        asyncio.run(go())
+        row(
+            "submit to next question while grading takes 2 s",
+            f"{elapsed * 1000:.0f} ms",
+            "≤ 100 ms",
+            elapsed <= 0.1,
+        )
+
+    with FakeOpenAI() as server, tempfile.TemporaryDirectory() as d:
+        be = backend(server, d)
+        plan = Plan(questions=10, follow_ups=0, lang="en", seed=4)
+        engine = Engine(new_transcript(plan, bank, be, session_id="bench"), be, Store(Path(d)))
+
+        async def ten() -> None:
+            [e async for e in engine.start()]
+            while not engine.finished:
+                [e async for e in engine.submit(Answer(text="An answer of a few words."))]
+
+        asyncio.run(ten())
+        tokens = [c.prompt_tokens or 0 for r in engine.transcript.records for c in r.calls]
+        sizes = [len(r.question.model_dump_json()) for r in engine.transcript.records]
+        # Questions differ in size, so compare tokens per character of question between the 1st and 10th.
+        per = [t / s for t, s in zip(tokens, sizes, strict=True)]
+        row(
+            "prompt tokens per call, question 10 vs question 1 (per question size)",
+            f"{per[-1] / per[0]:.2f}× ({tokens[0]} → {tokens[-1]} tokens)",
+            "≤ 1.1×",
+            per[-1] / per[0] <= 1.1,
+        )
+
+
+def main() -> None:
+    print("interviewer benchmarks", flush=True)
+    bank_loading()
+    offline_throughput()
+    engine_overhead()
+    startup()
+    model_backed()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row("peak memory of this benchmark process", f"{peak:.0f} MiB", "reported", True)
+    failed = [r for r in ROWS if not r[3]]
+    print(f"\n{len(ROWS) - len(failed)} of {len(ROWS)} figures meet their targets")
+
+
+if __name__ == "__main__":
+    main()
