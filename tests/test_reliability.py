@@ -126,3 +126,37 @@ def test_broken_bank_files_give_one_line_errors(path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert any(expected in line for line in lines), lines
     assert all(line.startswith(f"interviewer: {path}") for line in lines)
+
+
+def test_data_dir_lost_mid_interview_keeps_every_answer(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interviewer", *ARGS],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(tmp_path),
+        cwd=ROOT,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(f"{ANSWERS[0]}\n.\n")
+    proc.stdin.flush()
+    deadline = time.monotonic() + 30
+    while answers_on_disk(tmp_path) != ANSWERS[:1] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    sessions = tmp_path / "sessions"
+    for f in sessions.iterdir():
+        f.unlink()
+    sessions.rmdir()
+    sessions.write_text("the disk is gone")  # every later save fails
+    out, _ = proc.communicate("".join(f"{a}\n.\n" for a in ANSWERS[1:3]), timeout=60)
+    assert proc.returncode == 0
+    assert "Could not save the transcript" in out
+    rescued = next(
+        line.split(" is in ")[1].split(". ")[0]
+        for line in out.splitlines()
+        if "a copy of the transcript" in line
+    )
+    t = Transcript.model_validate_json(Path(rescued).read_bytes())
+    assert [turn.text for r in t.records for turn in r.answers()] == ANSWERS[:3]
+    Path(rescued).unlink()
