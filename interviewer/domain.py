@@ -224,12 +224,13 @@ class Feedback(BaseModel):
                 if not matches_language(text, lang):
                     raise ValueError(f"feedback is not in the session language ({lang}): {text[:60]!r}")
         answer: str | None = ctx.get("answer")
+        normalized_answer = _norm(answer) if answer is not None else ""
         for c in self.criteria:
             if c.score > MIN_SCORE and not c.evidence:
                 raise ValueError(f"criterion {c.criterion_id!r} scores {c.score} without quoted evidence")
             if answer is not None:
                 for quote in c.evidence:
-                    if _norm(quote) not in _norm(answer):
+                    if _norm(quote) not in normalized_answer:
                         raise ValueError(
                             f"evidence for {c.criterion_id!r} is not in the answer: {quote[:60]!r}"
                         )

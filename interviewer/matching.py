@@ -132,6 +132,9 @@ def split_sentences(text: str) -> list[str]:
 
 def analyse(text: str) -> list[Sentence]:
     out = []
+    # The "don't know" and grader patterns are costly; most answers contain neither, so look once first.
+    whole = normalize(text)
+    may_idk, may_direct = bool(_IDK.search(whole)), bool(_DIRECTIVE.search(whole))
     for raw in split_sentences(text):
         norm = normalize(raw)
         tokens = tuple(_TOKEN.findall(norm))
@@ -143,8 +146,8 @@ def analyse(text: str) -> list[Sentence]:
                 norm=norm,
                 stem_set=frozenset(stems),
                 explanatory=_is_explanatory(norm, tokens),
-                idk=bool(_IDK.search(norm)) and not _REASONING.search(norm),
-                directive=bool(_DIRECTIVE.search(norm)),
+                idk=may_idk and bool(_IDK.search(norm)) and not _REASONING.search(norm),
+                directive=may_direct and bool(_DIRECTIVE.search(norm)),
             )
         )
     return out
