@@ -232,6 +232,7 @@ def model_backed() -> None:
                     elapsed = time.perf_counter() - start
                     break
             await asyncio.sleep(2.5)
+            await be.close()
 
         asyncio.run(go())
         row(
@@ -250,6 +251,7 @@ def model_backed() -> None:
             [e async for e in engine.start()]
             while not engine.finished:
                 [e async for e in engine.submit(Answer(text="An answer of a few words."))]
+            await be.close()
 
         asyncio.run(ten())
         tokens = [c.prompt_tokens or 0 for r in engine.transcript.records for c in r.calls]
@@ -264,6 +266,53 @@ def model_backed() -> None:
         )
 
 
+def eval_throughput() -> None:
+    from interviewer.evaluation.dataset import Item
+    from interviewer.evaluation.runner import evaluate
+    from interviewer.llm.openai import OpenAIBackend
+    from interviewer.llm.structured import ModeMemory
+    from interviewer.settings import Settings
+    from tests.fake_openai import FakeOpenAI, Reply
+
+    bank = load_bank()
+    q = bank.get("cs/process-vs-thread")
+    items = [
+        Item.model_validate(
+            {
+                "id": f"i{n}",
+                "question_id": q.id,
+                "language": "en",
+                "answer": f"Threads share memory ({n}).",
+                "label": {"overall": 3},
+            }
+        )
+        for n in range(200)
+    ]
+    seconds = {}
+    for concurrency in (1, 16):
+        with FakeOpenAI() as server, tempfile.TemporaryDirectory() as d:
+            server.then(*[Reply(delay=0.2) for _ in range(2 * len(items))])
+            settings = Settings(
+                provider="openai", base_url=server.base_url, api_key="bench", model="fake-model"
+            )
+            backend = OpenAIBackend(settings, "bench", ModeMemory(Path(d) / "modes.json"))
+            start = time.perf_counter()
+
+            async def run(backend: OpenAIBackend = backend, concurrency: int = concurrency) -> None:
+                await evaluate(items, bank, backend, concurrency=concurrency)
+                await backend.close()
+
+            asyncio.run(run())
+            seconds[concurrency] = time.perf_counter() - start
+    speedup = seconds[1] / seconds[16]
+    row(
+        "evaluation of 200 items at 200 ms per call, concurrency 16 vs 1",
+        f"{seconds[1]:.1f} s vs {seconds[16]:.1f} s = {speedup:.1f}×",
+        "≥ 12×",
+        speedup >= 12,
+    )
+
+
 def main() -> None:
     print("interviewer benchmarks", flush=True)
     bank_loading()
@@ -271,6 +320,7 @@ def main() -> None:
     engine_overhead()
     startup()
     model_backed()
+    eval_throughput()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row("peak memory of this benchmark process", f"{peak:.0f} MiB", "reported", True)
     failed = [r for r in ROWS if not r[3]]

@@ -44,6 +44,13 @@ async def diagnose(settings: Settings, backend_factory: Callable[[Settings], Ope
         lines.append("the offline backend needs no endpoint; set OPENAI_API_KEY or --base-url to use a model")
         return Report(lines=lines)
     backend = backend_factory(settings)
+    try:
+        return await _diagnose(settings, backend, lines)
+    finally:
+        await backend.close()
+
+
+async def _diagnose(settings: Settings, backend: OpenAIBackend, lines: list[str]) -> Report:
     client = backend.client.with_options(max_retries=0, timeout=min(15.0, settings.timeout_s))
     url, model = backend.base_url, backend.model
     lines.append(f"endpoint: {url}")

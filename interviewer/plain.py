@@ -152,6 +152,8 @@ class PlainFrontEnd:
                 self.print()
                 self.print(self.t("interrupted", cmd=self.resume_command))
                 return 130
+            finally:
+                runner.run(self.engine.backend.close())
         return 0
 
     def render(self, events: list[Event]) -> None:

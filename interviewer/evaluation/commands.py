@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TypeVar
 
 from platformdirs import user_cache_path
 
@@ -19,6 +20,8 @@ from .dataset import DatasetError, load_dataset
 from .replay import regrade, replay_text
 from .runner import EvalRun, assemble, build_run, evaluate
 from .tables import compare_runs, markdown_report, terminal_table
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -59,7 +62,9 @@ def _regrade(
 ) -> int:
     original = store.load(args.session)
     backend = backend_factory(settings, f"regrade-{original.session_id}")
-    new, rows = asyncio.run(regrade(original, backend, args.follow_ups, args.fallbacks_only))
+    new, rows = asyncio.run(
+        _closing(backend, regrade(original, backend, args.follow_ups, args.fallbacks_only))
+    )
     label = f"{backend.provider}{f' ({backend.model})' if backend.model else ''}"
     print(f"{original.session_id}: {original.provider} → {label}")
     if not rows:
@@ -111,7 +116,9 @@ def _eval(
         chosen = settings.model_copy(update={"provider": args.backend})
         backend = backend_factory(chosen, "eval")
         cache = None if args.no_cache else user_cache_path(APP_NAME) / "eval"
-        results = asyncio.run(evaluate(items, bank, backend, args.concurrency, cache, _progress))
+        results = asyncio.run(
+            _closing(backend, evaluate(items, bank, backend, args.concurrency, cache, _progress))
+        )
         print(file=sys.stderr)
         run = build_run(dataset, backend, results)
         usage = {
@@ -139,6 +146,13 @@ def _eval(
     for line in failed:
         print(f"interviewer: fail-under: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+async def _closing(backend: Backend, work: Coroutine[object, object, T]) -> T:
+    try:
+        return await work
+    finally:
+        await backend.close()
 
 
 def _bounds(specs: list[str]) -> dict[str, float]:

@@ -55,6 +55,10 @@ class Backend(Protocol):
     @property
     def prompt_hashes(self) -> dict[str, str]: ...
 
+    async def close(self) -> None:
+        """Release connections; call before the event loop ends."""
+        ...
+
     async def check(self) -> str | None:
         """Before the first question: None when ready, else a one-line reason to go on offline.
 

@@ -144,6 +144,9 @@ class OfflineBackend:
     async def check(self) -> str | None:
         return None
 
+    async def close(self) -> None:
+        return None
+
     async def follow_up(
         self, request: FollowUpRequest, on_text: TextSink | None = None
     ) -> Outcome[FollowUpDecision]:

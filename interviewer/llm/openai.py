@@ -94,6 +94,9 @@ class OpenAIBackend:
     def base_url(self) -> str:
         return str(self.client.base_url)
 
+    async def close(self) -> None:
+        await self.client.close()
+
     async def check(self) -> str | None:
         try:
             await self.client.with_options(

@@ -123,6 +123,9 @@ class InterviewScreen(Screen[None]):
             self._say("you", self.t("skipped" if kind == "skip" else "idk"))
         self.run_engine(self.engine.submit(Command(kind=cast(CommandKind, kind))))
 
+    async def on_unmount(self) -> None:
+        await self.engine.backend.close()
+
     def action_feedback(self) -> None:
         from .feedback import FeedbackScreen
 
