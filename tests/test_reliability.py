@@ -24,6 +24,20 @@ def env(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "INTERVIEWER_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
 
 
+def spawn(data_dir: Path, output: bool) -> subprocess.Popen[str]:
+    """A plain-mode interview reading answers from a pipe; its output kept only when `output`."""
+    sink = subprocess.PIPE if output else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "interviewer", *ARGS],
+        stdin=subprocess.PIPE,
+        stdout=sink,
+        stderr=sink,
+        text=True,
+        env=env(data_dir),
+        cwd=ROOT,
+    )
+
+
 def answers_on_disk(data_dir: Path) -> list[str]:
     files = list((data_dir / "sessions").glob("*.json")) if (data_dir / "sessions").is_dir() else []
     if not files:
@@ -36,15 +50,7 @@ def answers_on_disk(data_dir: Path) -> list[str]:
 def test_sigkill_at_any_point_then_resume_loses_nothing(point: int, tmp_path: Path) -> None:
     """Kill after `point // 3` saved answers, at one of three moments around the save, then finish."""
     saved_before, moment = divmod(point, 3)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interviewer", *ARGS],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env(tmp_path),
-        cwd=ROOT,
-    )
+    proc = spawn(tmp_path, output=False)
     assert proc.stdin is not None
     for answer in ANSWERS[:saved_before]:
         proc.stdin.write(f"{answer}\n.\n")
@@ -82,18 +88,7 @@ def test_sigkill_at_any_point_then_resume_loses_nothing(point: int, tmp_path: Pa
 
 
 def test_two_instances_share_a_data_dir(tmp_path: Path) -> None:
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "interviewer", *ARGS],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env(tmp_path),
-            cwd=ROOT,
-        )
-        for _ in range(2)
-    ]
+    procs = [spawn(tmp_path, output=False) for _ in range(2)]
     for p in procs:
         assert p.stdin is not None
         p.stdin.write("".join(f"{a}\n.\n" for a in ANSWERS))
@@ -129,15 +124,7 @@ def test_broken_bank_files_give_one_line_errors(path: Path) -> None:
 
 
 def test_data_dir_lost_mid_interview_keeps_every_answer(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interviewer", *ARGS],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(tmp_path),
-        cwd=ROOT,
-    )
+    proc = spawn(tmp_path, output=True)
     assert proc.stdin is not None
     proc.stdin.write(f"{ANSWERS[0]}\n.\n")
     proc.stdin.flush()
