@@ -226,8 +226,12 @@ def _resume_command(session_id: str, data_dir: Path | None) -> str:
     return shlex.join(parts)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _practice(args: argparse.Namespace) -> int:
-    if not args.plain:
+    if not args.plain and _interactive():
         load_bank(args.bank, cache_dir=bank_cache())  # report bank errors here, before the screen opens
         return _run_tui(args)
     bank = load_bank(args.bank, cache_dir=bank_cache())
@@ -269,7 +273,7 @@ def _resume(args: argparse.Namespace) -> int:
         )
     store.check_writable()
     # Continue with the backend the session started with, unless told otherwise.
-    if not args.plain:
+    if not args.plain and _interactive():
         return _run_tui(args, resume=transcript)
     recorded = {"provider": transcript.provider, "model": transcript.model}
     settings = _settings(args, **{k: v for k, v in recorded.items() if v and not getattr(args, k)})

@@ -223,3 +223,16 @@ def test_unwritable_data_dir_fails_before_the_interview(tmp_path: Path) -> None:
         proc.stderr.startswith("interviewer: error: cannot write to the data dir")
         and "Traceback" not in proc.stderr
     )
+
+
+def test_bare_command_without_a_terminal_runs_plain(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "interviewer"],
+        input="/end\n",
+        text=True,
+        capture_output=True,
+        env=env(tmp_path),
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Session " in proc.stdout or "세션 " in proc.stdout
