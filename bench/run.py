@@ -313,6 +313,94 @@ def eval_throughput() -> None:
     )
 
 
+def _text_sent_at(chunks: list[tuple[float, str]]) -> float:
+    """When the server sent the first character of the follow-up text (after the JSON fields before it)."""
+    sent = ""
+    for at, piece in chunks:
+        sent += piece
+        marker = sent.find('"text": "')
+        if marker >= 0 and len(sent) > marker + len('"text": "'):
+            return at
+    return chunks[-1][0]
+
+
+def streaming_latency() -> None:
+    from interviewer.events import TextDelta
+    from interviewer.llm.openai import OpenAIBackend
+    from interviewer.llm.structured import ModeMemory
+    from interviewer.settings import Settings
+    from tests.fake_openai import FakeOpenAI, Reply
+
+    bank = load_bank()
+    gaps = []
+    with FakeOpenAI() as server, tempfile.TemporaryDirectory() as d:
+        settings = Settings(provider="openai", base_url=server.base_url, api_key="bench", model="fake-model")
+        be = OpenAIBackend(settings, "bench", ModeMemory(Path(d) / "modes.json"))
+        for _ in range(10):
+            server.then(Reply(chunk_delay=0.02))
+        plan = Plan(questions=10, follow_ups=1, lang="en", seed=2)
+        engine = Engine(new_transcript(plan, bank, be, session_id="bench"), be, Store(Path(d)))
+
+        async def go() -> None:
+            [e async for e in engine.start()]
+            while not engine.finished and len(gaps) < 10:
+                seen = False
+                async for e in engine.submit(Answer(text="An answer of a few words.")):
+                    if isinstance(e, TextDelta) and not seen:
+                        seen = True
+                        gaps.append(time.perf_counter() - _text_sent_at(server.chunks_sent))
+            await be.close()
+
+        asyncio.run(go())
+    worst = max(gaps)
+    row(
+        "streaming: server sends the question's first characters → engine shows them",
+        f"median {statistics.median(gaps) * 1000:.1f} ms, max {worst * 1000:.1f} ms",
+        "≤ 50 ms",
+        worst <= 0.05,
+    )
+
+
+TUI_MEMORY = """
+import asyncio, resource, tempfile
+from pathlib import Path
+from textual.widgets import TextArea
+from interviewer.cli import _backend
+from interviewer.settings import Settings
+from interviewer.store import Store
+from interviewer.tui.app import Context, InterviewerApp
+from interviewer.tui.interview import InterviewScreen
+from interviewer.tui.prefs import SetupChoices, save_choices
+d = Path(tempfile.mkdtemp())
+save_choices(d / "prefs.json", SetupChoices(questions=20, follow_ups=1, lang="en"))
+context = Context(settings=Settings(provider="offline"), store=Store(d / "data"), backend_factory=_backend,
+                  prefs_path=d / "prefs.json", seeds=lambda: 3)
+app = InterviewerApp(context)
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause()
+            screen = app.screen
+            if not isinstance(screen, InterviewScreen):
+                break
+            if screen.busy:
+                continue
+            screen.query_one(TextArea).insert("Threads share the heap of their process, so they need locks.")
+            await pilot.press("ctrl+s")
+asyncio.run(main())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def tui_memory() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", TUI_MEMORY], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    peak = int(out.stdout.strip().splitlines()[-1]) / 1024
+    row("peak memory, 20-question offline interview in the TUI", f"{peak:.0f} MiB", "reported", True)
+
+
 def main() -> None:
     print("interviewer benchmarks", flush=True)
     bank_loading()
@@ -320,6 +408,8 @@ def main() -> None:
     engine_overhead()
     startup()
     model_backed()
+    streaming_latency()
+    tui_memory()
     eval_throughput()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row("peak memory of this benchmark process", f"{peak:.0f} MiB", "reported", True)

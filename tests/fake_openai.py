@@ -43,6 +43,7 @@ class FakeOpenAI:
         self.models_status = 200
         self.script: deque[Reply] = deque()
         self.requests: list[Seen] = []
+        self.chunks_sent: list[tuple[float, str]] = []  # (perf_counter(), text) of the latest stream's chunks
         self._asked = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -166,9 +167,12 @@ class FakeOpenAI:
                 pieces = [content[i : i + 7] for i in range(0, len(content), 7)] or [""]
                 if reply.cut_stream:
                     pieces = pieces[: max(1, len(pieces) // 2)]
-                for piece in pieces:
+                for n, piece in enumerate(pieces):
                     if reply.chunk_delay:
                         time.sleep(reply.chunk_delay)
+                    if n == 0:
+                        fake.chunks_sent = []
+                    fake.chunks_sent.append((time.perf_counter(), piece))
                     delta: dict[str, Any] = {"content": piece}
                     if reply.refusal:
                         delta = {"refusal": reply.refusal}

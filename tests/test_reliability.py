@@ -147,3 +147,27 @@ def test_data_dir_lost_mid_interview_keeps_every_answer(tmp_path: Path) -> None:
     t = Transcript.model_validate_json(Path(rescued).read_bytes())
     assert [turn.text for r in t.records for turn in r.answers()] == ANSWERS[:3]
     Path(rescued).unlink()
+
+
+BROKEN_DATASETS = Path(__file__).parent / "data" / "broken-datasets"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in BROKEN_DATASETS.iterdir() if p.suffix in (".yaml", ".jsonl")),
+    ids=lambda p: p.stem,
+)
+def test_broken_datasets_give_one_line_errors(path: Path) -> None:
+    expected = path.with_suffix(".expected").read_text(encoding="utf-8").strip()
+    proc = subprocess.run(
+        [sys.executable, "-m", "interviewer", "eval", str(path), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert any(expected in line for line in lines), lines
+    assert all(line.startswith(f"interviewer: {path}") for line in lines)
