@@ -24,7 +24,7 @@ from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.helpers import question_data
 
-SECRET = "sk-test-0123456789abcdefghijklmnop"
+SECRET = "fake-key-for-tests-0123456789abcdef"
 ANSWERS = [
     "The client sends an idempotency key so the server can recognise a repeated request.",
     "The server stores the first response and returns it again for every retry of the request.",
