@@ -103,26 +103,6 @@ def test_two_instances_share_a_data_dir(tmp_path: Path) -> None:
     assert not list((tmp_path / "sessions").glob(".*.tmp"))
 
 
-BROKEN = Path(__file__).parent / "data" / "broken"
-
-
-@pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.stem)
-def test_broken_bank_files_give_one_line_errors(path: Path) -> None:
-    expected = path.with_suffix(".expected").read_text(encoding="utf-8").strip()
-    proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", "bank", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert any(expected in line for line in lines), lines
-    assert all(line.startswith(f"interviewer: {path}") for line in lines)
-
-
 def test_data_dir_lost_mid_interview_keeps_every_answer(tmp_path: Path) -> None:
     proc = spawn(tmp_path, output=True)
     assert proc.stdin is not None
@@ -149,18 +129,24 @@ def test_data_dir_lost_mid_interview_keeps_every_answer(tmp_path: Path) -> None:
     Path(rescued).unlink()
 
 
-BROKEN_DATASETS = Path(__file__).parent / "data" / "broken-datasets"
+DATA = Path(__file__).parent / "data"
+BROKEN_INPUTS = [
+    *((["bank", "validate"], p) for p in sorted((DATA / "broken").glob("*.yaml"))),
+    *(
+        (["eval", "--no-cache"], p)
+        for p in sorted((DATA / "broken-datasets").iterdir())
+        if p.suffix != ".expected"
+    ),
+]
 
 
 @pytest.mark.parametrize(
-    "path",
-    sorted(p for p in BROKEN_DATASETS.iterdir() if p.suffix in (".yaml", ".jsonl")),
-    ids=lambda p: p.stem,
+    ("command", "path"), BROKEN_INPUTS, ids=lambda x: x.stem if isinstance(x, Path) else x[0]
 )
-def test_broken_datasets_give_one_line_errors(path: Path) -> None:
+def test_broken_inputs_give_one_line_errors(command: list[str], path: Path) -> None:
     expected = path.with_suffix(".expected").read_text(encoding="utf-8").strip()
     proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", "eval", str(path), "--no-cache"],
+        [sys.executable, "-m", "interviewer", *command, str(path)],
         capture_output=True,
         text=True,
         cwd=ROOT,
