@@ -37,6 +37,14 @@ MAX_ANSWER_CHARS = 20_000
 _PROMPT_KINDS: dict[str, PromptKind] = {k: k for k in ("question", "follow_up", "deepen", "reason_aloud")}
 
 
+def for_backend(turns: list[Turn]) -> list[Turn]:
+    """A thread as a backend sees it: very long answers cut to the limit (the transcript keeps them whole)."""
+    return [
+        t.model_copy(update={"text": t.text[:MAX_ANSWER_CHARS]}) if len(t.text) > MAX_ANSWER_CHARS else t
+        for t in turns
+    ]
+
+
 class EngineError(Exception):
     """The front end asked for something the interview cannot do now."""
 
@@ -407,11 +415,7 @@ class Engine:
         return next(i for i, r in enumerate(self.transcript.records, 1) if r is rec)
 
     def _for_backend(self, rec: QuestionRecord) -> list[Turn]:
-        """The thread as the backend sees it: very long answers cut to the limit."""
-        return [
-            t.model_copy(update={"text": t.text[:MAX_ANSWER_CHARS]}) if len(t.text) > MAX_ANSWER_CHARS else t
-            for t in rec.turns
-        ]
+        return for_backend(rec.turns)
 
     @staticmethod
     def _turn(role: str, kind: TurnKind, text: str, **extra: object) -> Turn:

@@ -108,8 +108,6 @@ class Sentence:
     text: str  # as the candidate wrote it, so it can be quoted
     tokens: tuple[str, ...]
     stems: tuple[str | None, ...]  # stem of a token's Latin head, None for Korean words
-    norm: str  # normalised text and stem set: a quick "cannot match" before scanning
-    stem_set: frozenset[str | None]
     explanatory: bool
     idk: bool  # says "I don't know" and does not go on to reason
     directive: bool  # addressed to the grader
@@ -152,9 +150,7 @@ def analyse(text: str) -> list[Sentence]:
             Sentence(
                 text=raw,
                 tokens=tokens,
-                stems=(stems := tuple(_token_stem(t) for t in tokens)),
-                norm=norm,
-                stem_set=frozenset(stems),
+                stems=tuple(_token_stem(t) for t in tokens),
                 explanatory=_is_explanatory(norm, tokens),
                 idk=_has_any(norm, _IDK_WORDS) and bool(_IDK.search(norm)) and not _REASONING.search(norm),
                 directive=_has_any(norm, _DIRECTIVE_WORDS) and bool(_DIRECTIVE.search(norm)),
@@ -192,27 +188,9 @@ def _word(w: str) -> _Word:
     return (True, w) if _HAS_HANGUL.search(w) else (False, stem(w))
 
 
-def _part_in(part: _Part, sentence: Sentence) -> bool:
-    if any(word not in sentence.norm if korean else word not in sentence.stem_set for korean, word in part):
-        return False
-    n = len(part)
-    tokens, stems = sentence.tokens, sentence.stems
-    for start in range(len(tokens) - n + 1):
-        for offset, (korean, word) in enumerate(part):
-            i = start + offset
-            if not (tokens[i].startswith(word) if korean else stems[i] == word):
-                break
-        else:
-            return True
-    return False
-
-
 def cue_in(cue: str, sentence: Sentence) -> int:
     """The number of words the cue matched in the sentence, 0 when it does not match."""
-    for alt in parse_cue(cue):
-        if all(_part_in(p, sentence) for p in alt):
-            return sum(len(p) for p in alt)
-    return 0
+    return Index([sentence]).hits(cue).get(0, 0)
 
 
 # A sentence that is little more than the cue itself is a mention, not an explanation.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..domain import Lang, QuestionRecord, Transcript, Turn
-from ..engine import MAX_ANSWER_CHARS
+from ..domain import Lang, QuestionRecord, Transcript
+from ..engine import for_backend
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
 
 _WHO = {"interviewer": ("면접관", "Interviewer"), "candidate": ("지원자", "Candidate")}
@@ -31,14 +31,6 @@ def replay_text(t: Transcript) -> str:
     return "\n".join(lines)
 
 
-def _thread(rec: QuestionRecord, upto: int | None = None) -> list[Turn]:
-    turns = rec.turns if upto is None else rec.turns[:upto]
-    return [
-        t.model_copy(update={"text": t.text[:MAX_ANSWER_CHARS]}) if len(t.text) > MAX_ANSWER_CHARS else t
-        for t in turns
-    ]
-
-
 async def regrade(
     t: Transcript, backend: Backend, follow_ups: bool = False, only_fallbacks: bool = False
 ) -> tuple[Transcript, list[tuple[str, str, str, str]]]:
@@ -52,7 +44,9 @@ async def regrade(
             continue
         if only_fallbacks and not any(c.fallback and c.step == "grade" for c in old.calls):
             continue
-        outcome = await backend.grade(GradeRequest(question=rec.question, turns=_thread(rec), lang=lang))
+        outcome = await backend.grade(
+            GradeRequest(question=rec.question, turns=for_backend(rec.turns), lang=lang)
+        )
         rec.feedback, rec.status = outcome.value, "graded"
         rec.calls = [c for c in rec.calls if c.step != "grade"] + outcome.calls
         before = {c.criterion_id: c.score for c in old.feedback.criteria} if old.feedback else {}
@@ -75,7 +69,7 @@ async def _redecide(
         if turn.role != "interviewer" or turn.kind not in ("follow_up", "deepen"):
             continue
         request = FollowUpRequest(
-            question=rec.question, turns=_thread(rec, i), lang=lang, remaining=limit - asked
+            question=rec.question, turns=for_backend(rec.turns[:i]), lang=lang, remaining=limit - asked
         )
         decision = (await backend.follow_up(request)).value
         after = decision.text if decision.action == "ask" and decision.text else "(move on)"

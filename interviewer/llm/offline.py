@@ -115,13 +115,19 @@ def grade(request: GradeRequest) -> Feedback:
     return Feedback.model_validate(data, context={"question": q, "answer": request.answer_text()})
 
 
-def _notes(question: Question, turns: list[Turn], sentences: list[Sentence], lang: Lang) -> list[str]:
+def code_notes(turns: list[Turn], sentences: list[Sentence], lang: Lang) -> list[str]:
+    """Notes any grader gets from code, not from a model: instructions aimed at the grader, hints used."""
     notes = []
     if any(s.directive for s in sentences):
         notes.append(say("note_directive", lang))
     hints = sum(1 for t in turns if t.kind == "hint")
     if hints:
         notes.append(say("note_hints", lang, n=hints))
+    return notes
+
+
+def _notes(question: Question, turns: list[Turn], sentences: list[Sentence], lang: Lang) -> list[str]:
+    notes = code_notes(turns, sentences, lang)
     invited = next((i for i, t in enumerate(turns) if t.kind == "reason_aloud"), None)
     if invited is not None and _answers(turns[invited:]):
         after, _ = coverage(question, turns[invited:])

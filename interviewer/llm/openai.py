@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 from .. import prompts
 from ..domain import CallRecord, Feedback, FollowUpDecision, Lang, Question, Turn
 from ..matching import analyse
-from ..phrases import say
 from ..settings import Settings
 from . import offline
 from .base import BackendAuthError, FollowUpRequest, GradeRequest, Outcome, TextSink
@@ -138,7 +137,10 @@ class OpenAIBackend:
         answer = request.answer_text()
         messages = self.messages("grade", q, request.turns, lang)
         weights = {c.id: c.weight for c in q.rubric}
-        notes = offline_notes(q, request.turns, lang)
+        sentences = [
+            s for t in request.turns if t.role == "candidate" and t.kind == "answer" for s in analyse(t.text)
+        ]
+        notes = offline.code_notes(request.turns, sentences, lang)
 
         def validate(data: Any) -> Feedback:
             out = GradeOut.model_validate(data)
@@ -359,18 +361,6 @@ def reask_message(problem: str) -> str:
         f"Your reply could not be used: {problem}. "
         "Reply again with one corrected JSON object only, following the instructions above."
     )
-
-
-def offline_notes(q: Question, turns: list[Turn], lang: Lang) -> list[str]:
-    """Notes computed in code for any grader: instructions aimed at the grader, hints used."""
-    notes = []
-    answers = [t.text for t in turns if t.role == "candidate" and t.kind == "answer"]
-    if any(s.directive for a in answers for s in analyse(a)):
-        notes.append(say("note_directive", lang))
-    hints = sum(1 for t in turns if t.kind == "hint")
-    if hints:
-        notes.append(say("note_hints", lang, n=hints))
-    return notes
 
 
 def question_block(q: Question, lang: Lang, with_model_answer: bool) -> str:
