@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from itertools import accumulate
+from typing import Literal, NamedTuple
 
 from .domain import KeyPoint
 
@@ -18,12 +19,15 @@ Coverage = Literal["explained", "mentioned", "missing"]
 
 _HANGUL = "\uac00-\ud7a3"
 _HAS_HANGUL = re.compile(f"[{_HANGUL}]")
-_TOKEN = re.compile(r"[^\W_]+(?:[+#]+)?")
+_TOKEN = re.compile(r"[^\W_]+[+#]*")
+_WORD = re.compile(r"\w+[+#]*")
 _LATIN_HEAD = re.compile(f"^([^{_HANGUL}]+)([{_HANGUL}]*)$")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?。？！])\s+|\s*\n\s*")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?。？！])\s+")  # within a line; a line break always ends one
 # A slash separates list items ("locks/queues") but not short terms such as I/O, TCP/IP or HTTP/3.
-_LIST_SEPARATORS = re.compile(r"[,;·、|]|\s/|/\s|(?<=[^\W\d_]{4})/(?=[^\W\d_]{4})")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_LIST_SEPARATORS = re.compile(r"[,;·、|]|\s/|/(?:\s|(?<=[^\W\d_]{4}/)(?=[^\W\d_]{4}))")
+_SEPARATOR_CHARS = ",;·、|/"
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+_BULLET_STARTS = frozenset("-*•0123456789")
 
 # Words that glue English prose together; a run of terms without them is a keyword list.
 _EN_FUNCTION_WORDS = frozenset(
@@ -40,8 +44,8 @@ _KO_ENDINGS = (
 )  # fmt: skip
 
 _IDK = re.compile(
-    r"\b(?:i\s+)?(?:don'?t|do\s+not|dont)\s+know\b|\bno\s+idea\b|\bnot\s+sure\b|\bnever\s+(?:heard|learned|studied)"
-    r"|\bcan'?t\s+remember\b|\bno\s+clue\b|모르겠|모릅니다|몰라요|몰라서|잘\s*모르|잘\s*몰|기억이\s*안|기억\s*안\s*나"
+    r"\b(?:i\s+)?(?:don['’]?t|do\s+not)\s+know\b|\bno\s+idea\b|\bnot\s+sure\b|\bnever\s+(?:heard|learned|studied)"
+    r"|\bcan['’]?t\s+remember\b|\bno\s+clue\b|모르겠|모릅니다|몰라요|몰라서|잘\s*모르|잘\s*몰|기억이\s*안|기억\s*안\s*나"
     r"|들어\s*본\s*적이?\s*없"
 )
 _REASONING = re.compile(
@@ -59,12 +63,16 @@ _DIRECTIVE = re.compile(
 )
 
 
-# Every alternative of the two patterns above contains one of these words; checking for them first is far
-# cheaper than running the patterns on a sentence that contains none of them.
-_IDK_WORDS = ("know", "idea", "sure", "never", "remember", "clue", "모르", "모릅", "몰", "기억", "들어")
+# Every alternative of the two patterns above contains one of these strings (in normalized text, where
+# any run of spaces is one space); checking for them first is far cheaper than running the patterns.
+_IDK_WORDS = (
+    "t know", "not know", "no idea", "not sure", "never heard", "never learned", "never studied",
+    "t remember", "no clue", "모르", "모릅", "몰라", "잘몰", "잘 몰", "기억", "들어본", "들어 본",
+)  # fmt: skip
 _DIRECTIVE_WORDS = (
-    "ignore", "disregard", "prompt", "grad", "mark", "score", "5", "rate", "you are now", "지시", "만점",
-    "채점", "프롬프트",
+    "ignore", "disregard", "system prompt", "grader", "grading instruction", "give", "award", "assign",
+    "mark", "score", "5/", "5 /", "rate this", "rate me", "rate it", "you are now", "지시", "만점", "5점",
+    "5 점", "최고", "채점", "프롬프트",
 )  # fmt: skip
 
 
@@ -103,11 +111,10 @@ def stem(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     text: str  # as the candidate wrote it, so it can be quoted
     tokens: tuple[str, ...]
-    stems: tuple[str | None, ...]  # stem of a token's Latin head, None for Korean words
+    line: str  # the tokens in the form cues are searched in; see _form
     explanatory: bool
     idk: bool  # says "I don't know" and does not go on to reason
     directive: bool  # addressed to the grader
@@ -118,42 +125,71 @@ class Sentence:
 
 
 @lru_cache(maxsize=65536)
-def _token_stem(token: str) -> str | None:
+def _form(token: str) -> str:
+    """A token as cues see it: the stem of its Latin head (empty for Korean words), a mark, the token.
+
+    Latin cue words then match as " stem\x02" and Korean ones, by prefix, as "\x02word", so one search
+    over a whole answer finds a cue instead of a loop over its words.
+    """
     m = _LATIN_HEAD.match(token)
-    return stem(m.group(1)) if m else None
+    return f"{stem(m.group(1)) if m else ''}\x02{token}"
+
+
+@lru_cache(maxsize=65536)
+def _marked(token: str) -> bool:
+    return token.endswith(_KO_ENDINGS)
 
 
 def _is_explanatory(norm: str, tokens: tuple[str, ...]) -> bool:
-    fragments = [f for f in _LIST_SEPARATORS.split(norm) if f.strip()]
-    if len(fragments) >= 3:
-        short = sum(1 for f in fragments if len(_TOKEN.findall(f)) <= 2)
-        if short / len(fragments) >= 0.6:
-            return False
     if _HAS_HANGUL.search(norm):
-        marked = sum(1 for t in tokens if "\uac00" <= t[-1] <= "\ud7a3" and t.endswith(_KO_ENDINGS))
-        return len(tokens) >= 3 and marked >= 2 and marked / len(tokens) >= 0.3
-    glue = sum(1 for t in tokens if t in _EN_FUNCTION_WORDS)
-    return len(tokens) >= 5 and glue >= 2
+        marked = sum(map(_marked, tokens))
+        connected = len(tokens) >= 3 and marked >= 2 and marked / len(tokens) >= 0.3
+    else:
+        connected = len(tokens) >= 5 and sum(map(_EN_FUNCTION_WORDS.__contains__, tokens)) >= 2
+    return connected and not _is_list(norm)
+
+
+def _is_list(norm: str) -> bool:
+    """Mostly short fragments between separators: "locks, queues, semaphores"."""
+    if sum(map(norm.count, _SEPARATOR_CHARS)) < 2:  # three fragments need two separators
+        return False
+    fragments = [f for f in _LIST_SEPARATORS.split(norm) if f.strip()]
+    if len(fragments) < 3:
+        return False
+    short = sum(1 for f in fragments if len(tokenize(f)) <= 2)
+    return short / len(fragments) >= 0.6
+
+
+def tokenize(norm: str) -> list[str]:
+    # \w also takes "_", which separates words here; the plain pattern is faster when there is none.
+    return (_TOKEN if "_" in norm else _WORD).findall(norm)
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = (_BULLET.sub("", p).strip() for p in _SENTENCE_BREAK.split(text))
-    return [p for p in parts if p]
+    parts = (p.strip() for line in text.split("\n") for p in _SENTENCE_BREAK.split(line))
+    return [_BULLET.sub("", p) if p[0] in _BULLET_STARTS else p for p in parts if p]
 
 
 def analyse(text: str) -> list[Sentence]:
+    raws = split_sentences(text)
+    norms = [normalize(r) for r in raws]
+    # Most answers hold none of the words the two costly patterns need; look once, not per sentence.
+    whole = "\n".join(norms)
+    may_idk, may_direct = _has_any(whole, _IDK_WORDS), _has_any(whole, _DIRECTIVE_WORDS)
     out = []
-    for raw in split_sentences(text):
-        norm = normalize(raw)
-        tokens = tuple(_TOKEN.findall(norm))
+    for raw, norm in zip(raws, norms, strict=True):
+        tokens = tuple(tokenize(norm))
         out.append(
             Sentence(
                 text=raw,
                 tokens=tokens,
-                stems=tuple(_token_stem(t) for t in tokens),
+                line=" ".join(map(_form, tokens)),
                 explanatory=_is_explanatory(norm, tokens),
-                idk=_has_any(norm, _IDK_WORDS) and bool(_IDK.search(norm)) and not _REASONING.search(norm),
-                directive=_has_any(norm, _DIRECTIVE_WORDS) and bool(_DIRECTIVE.search(norm)),
+                idk=may_idk
+                and _has_any(norm, _IDK_WORDS)
+                and bool(_IDK.search(norm))
+                and not _REASONING.search(norm),
+                directive=may_direct and _has_any(norm, _DIRECTIVE_WORDS) and bool(_DIRECTIVE.search(norm)),
             )
         )
     return out
@@ -170,7 +206,7 @@ def parse_cue(cue: str) -> tuple[tuple[_Part, ...], ...]:
     """Return the alternatives a cue can match as; each alternative is a tuple of parts."""
     parts: list[list[_Part]] = []
     for piece in cue.split("&"):
-        words = _TOKEN.findall(normalize(piece))
+        words = tokenize(normalize(piece))
         if not words:
             continue
         variants: list[_Part] = [tuple(_word(w) for w in words)]
@@ -205,49 +241,72 @@ class PointCoverage:
 
 
 class Index:
-    """Where each word occurs in an answer, so a cue is looked up instead of scanned for."""
+    """An answer's sentences as one searchable line, so each part of a cue is one regex search."""
 
     def __init__(self, sentences: list[Sentence]) -> None:
         self.sentences = sentences
-        self._latin: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._first: dict[str, list[tuple[int, int]]] = defaultdict(list)  # by first character, for prefixes
-        for si, sentence in enumerate(sentences):
-            for pos, (token, stemmed) in enumerate(zip(sentence.tokens, sentence.stems, strict=True)):
-                if stemmed is not None:
-                    self._latin[stemmed].append((si, pos))
-                self._first[token[0]].append((si, pos))
+        # A line break between sentences stops a part from matching across them.
+        self._line = " " + " \n ".join(s.line for s in sentences) + " "
+        self._starts = list(accumulate((len(s.line) + 3 for s in sentences[:-1]), initial=0))
+        self._found: dict[_Part, set[int]] = {}  # cues of one question share many parts
 
     def _part(self, part: _Part) -> set[int]:
-        korean, word = part[0]
-        found = set()
-        for si, pos in self._first.get(word[0], ()) if korean else self._latin.get(word, ()):
-            s = self.sentences[si]
-            if pos + len(part) > len(s.tokens):
-                continue
-            if all(
-                s.tokens[pos + k].startswith(w) if kor else s.stems[pos + k] == w
-                for k, (kor, w) in enumerate(part)
-            ):
+        """Sentences holding the part's words in a row."""
+        found = self._found.get(part)
+        if found is None:
+            found = set()
+            needle, pattern = _pattern(part)
+            line, starts = self._line, self._starts
+            # Most parts are absent; a plain substring test rules that out faster than the regex.
+            m = pattern.search(line) if needle in line else None
+            while m is not None:
+                si = bisect_right(starts, m.start()) - 1
                 found.add(si)
+                m = pattern.search(line, starts[si + 1]) if si + 1 < len(starts) else None
+            self._found[part] = found
         return found
 
     def hits(self, cue: str) -> dict[int, int]:
         """Sentence number -> how many words of the cue matched there."""
+        return self._matches(_alternatives((cue,)))
+
+    def _matches(self, alternatives: tuple[tuple[tuple[_Part, ...], int], ...]) -> dict[int, int]:
         out: dict[int, int] = {}
-        for alt in parse_cue(cue):
-            common = set.intersection(*(self._part(p) for p in alt))
-            size = sum(len(p) for p in alt)
+        for alt, size in alternatives:
+            common = self._part(alt[0])
+            for part in alt[1:]:
+                if not common:
+                    break
+                common = common & self._part(part)
             for si in common:
-                out[si] = max(out.get(si, 0), size)
+                if out.get(si, 0) < size:
+                    out[si] = size
         return out
+
+
+@lru_cache(maxsize=8192)
+def _pattern(part: _Part) -> tuple[str, re.Pattern[str]]:
+    """The part's first word as a substring any match contains, and the pattern for the whole part."""
+    pieces = []
+    for k, (korean, word) in enumerate(part):
+        w = re.escape(word)
+        if korean:
+            pieces.append(f"\x02{w}" if k == 0 else rf" [^\x02\s]*\x02{w}")
+        else:
+            pieces.append(f" {w}\x02")
+    korean, word = part[0]
+    return (f"\x02{word}" if korean else f" {word}\x02"), re.compile(r"\S*".join(pieces))
+
+
+@lru_cache(maxsize=4096)
+def _alternatives(cues: tuple[str, ...]) -> tuple[tuple[tuple[_Part, ...], int], ...]:
+    """Every way the cues can match, each with its number of words; parsed once per key point."""
+    return tuple((alt, sum(map(len, alt))) for cue in cues for alt in parse_cue(cue))
 
 
 def cover(point: KeyPoint, index: Index) -> PointCoverage:
     """How well the answer covers a key point; cues of both languages count."""
-    matched: dict[int, int] = {}
-    for cue in (*point.cues.ko, *point.cues.en):
-        for si, size in index.hits(cue).items():
-            matched[si] = max(matched.get(si, 0), size)
+    matched = index._matches(_alternatives((*point.cues.ko, *point.cues.en)))
     explained: list[str] = []
     mentioned: list[str] = []
     for si in sorted(matched):
