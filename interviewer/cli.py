@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backend.add_argument("--model", help="model name (env INTERVIEWER_MODEL)")
     backend.add_argument("--base-url", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)")
+    backend.add_argument(
+        "--no-stream",
+        dest="stream",
+        action="store_false",
+        default=None,
+        help="for servers or proxies without streaming (env INTERVIEWER_STREAM=false)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="interviewer",
@@ -281,8 +288,8 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace, **defaults: str) -> Settings:
-    given = {"provider": args.provider, "model": args.model, "base_url": args.base_url}
-    return Settings(**{**defaults, **{k: v for k, v in given.items() if v}})
+    given = {"provider": args.provider, "model": args.model, "base_url": args.base_url, "stream": args.stream}
+    return Settings(**{**defaults, **{k: v for k, v in given.items() if v not in (None, "")}})
 
 
 def _backend(settings: Settings, session_id: str) -> Backend:

@@ -55,6 +55,11 @@ async def _diagnose(settings: Settings, backend: OpenAIBackend, lines: list[str]
     url, model = backend.base_url, backend.model
     lines.append(f"endpoint: {url}")
     lines.append(f"model: {model}")
+    lines.append(
+        "streaming: on (--no-stream or stream = false turns it off for servers without it)"
+        if settings.stream
+        else "streaming: off (set with --no-stream, INTERVIEWER_STREAM or stream in the config)"
+    )
     try:
         listed = [m.id async for m in client.models.list()]
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:

@@ -1,7 +1,7 @@
 """User settings: command-line flags over environment variables over the config file.
 
-Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, OPENAI_API_KEY,
-OPENAI_BASE_URL. Config file: config.toml in the user config dir (or INTERVIEWER_CONFIG).
+Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, INTERVIEWER_STREAM,
+OPENAI_API_KEY, OPENAI_BASE_URL. Config file: config.toml in the user config dir (or INTERVIEWER_CONFIG).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     reasks: int = Field(default=2, ge=0, le=5)
+    stream: bool = Field(default=True, description="stream replies; false for servers or proxies without SSE")
     prices: dict[str, Price] = Field(default_factory=dict, description="model name -> price per 1M tokens")
 
     @classmethod

@@ -15,5 +15,6 @@ for var in (
     "INTERVIEWER_PROVIDER",
     "INTERVIEWER_MODEL",
     "INTERVIEWER_CONFIG",
+    "INTERVIEWER_STREAM",
 ):
     os.environ.pop(var, None)

@@ -6,6 +6,7 @@ quotes the candidate's first answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -24,6 +25,7 @@ class Reply:
     refusal: str | None = None
     delay: float = 0.0
     cut_stream: bool = False  # send part of a stream, then drop the connection
+    stall: float = 0.0  # send part of a stream, go silent this long (a hung server), then drop the connection
     drop: bool = False  # close the connection without any response
     chunk_delay: float = 0.0  # pause between streamed chunks, to test a slow stream
     error: str = "scripted error"
@@ -43,12 +45,16 @@ class FakeOpenAI:
         self.models_status = 200
         self.script: deque[Reply] = deque()
         self.requests: list[Seen] = []
-        self.chunks_sent: list[tuple[float, str]] = []  # (perf_counter(), text) of the latest stream's chunks
+        # (perf_counter(), text) of the chunks of the latest follow-up stream (grading streams too, alongside)
+        self.chunks_sent: list[tuple[float, str]] = []
         self._asked = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutting down waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -71,10 +77,14 @@ class FakeOpenAI:
 
     # --- automatic answers ---------------------------------------------------------------------
 
+    @staticmethod
+    def is_follow_up(body: dict[str, Any]) -> bool:
+        return "decide the next step" in body["messages"][0]["content"]
+
     def auto_content(self, body: dict[str, Any]) -> str:
         system = body["messages"][0]["content"]
         korean = "Korean" in system
-        if "decide the next step" in system:
+        if self.is_follow_up(body):
             with self._lock:
                 self._asked += 1
                 n = self._asked
@@ -116,6 +126,11 @@ class FakeOpenAI:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def handle(self) -> None:
+                # A client that timed out or gave up has closed its end: expected here, not an error.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
 
             def do_GET(self) -> None:
                 fake.requests.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, {}))
@@ -165,19 +180,21 @@ class FakeOpenAI:
                 self.send_header("connection", "close")
                 self.end_headers()
                 pieces = [content[i : i + 7] for i in range(0, len(content), 7)] or [""]
-                if reply.cut_stream:
+                if reply.cut_stream or reply.stall:
                     pieces = pieces[: max(1, len(pieces) // 2)]
-                for n, piece in enumerate(pieces):
+                sent: list[tuple[float, str]] = []
+                if fake.is_follow_up(body):
+                    fake.chunks_sent = sent
+                for piece in pieces:
                     if reply.chunk_delay:
                         time.sleep(reply.chunk_delay)
-                    if n == 0:
-                        fake.chunks_sent = []
-                    fake.chunks_sent.append((time.perf_counter(), piece))
+                    sent.append((time.perf_counter(), piece))
                     delta: dict[str, Any] = {"content": piece}
                     if reply.refusal:
                         delta = {"refusal": reply.refusal}
                     self._event(self._envelope(body, "chat.completion.chunk", [{"index": 0, "delta": delta}]))
-                if reply.cut_stream:
+                if reply.cut_stream or reply.stall:
+                    time.sleep(reply.stall)
                     self.close_connection = True
                     self.wfile.flush()
                     self.connection.shutdown(2)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.cli import main
+from interviewer.cli import _settings, build_parser, main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -100,3 +100,32 @@ def test_bad_arguments_exit_2(args: list[str], message: str, capsys: pytest.Capt
 def test_unknown_category(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "practice", "--plain", "--category", "cooking", "--data-dir", str(tmp_path))
     assert code == 2 and err.startswith("interviewer: error: unknown category cooking (known: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "config", "stream"),
+    [
+        ([], {}, "", True),
+        (["--no-stream"], {}, "", False),
+        ([], {"INTERVIEWER_STREAM": "false"}, "", False),
+        ([], {}, "stream = false\n", False),
+        (["--no-stream"], {"INTERVIEWER_STREAM": "true"}, "stream = true\n", False),
+        ([], {"INTERVIEWER_STREAM": "true"}, "stream = false\n", True),
+    ],
+)
+def test_the_stream_setting_from_flag_env_and_config(
+    args: list[str],
+    env: dict[str, str],
+    config: str,
+    stream: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "config.toml").write_text(config)
+    monkeypatch.setenv("INTERVIEWER_CONFIG", str(tmp_path / "config.toml"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert _settings(build_parser().parse_args(["practice", *args])).stream is stream
+    # Every command that takes model settings takes the flag.
+    for command in (["resume"], ["doctor"], ["regrade", "SESSION"], ["eval", "DATASET"]):
+        assert _settings(build_parser().parse_args([*command, *args])).stream is stream

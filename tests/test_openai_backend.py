@@ -157,75 +157,95 @@ def test_prompt_tokens_stay_flat_across_six_questions(server: FakeOpenAI, bank: 
         assert sum(f"Question {r.question.id} " in text for r in t.records) == 1
 
 
-FOLLOW_UP, GRADE = 0, 1  # the order of the two calls in a one-question interview with one follow-up
 OK_FOLLOW_UP = json.dumps({"action": "ask", "kind": None, "target": None, "text": "Why?", "reason": "r"})
-
-
-def fault_cases() -> list[tuple[str, int, list[Reply], str, bool]]:
-    """(name, step, replies for that step, fault recorded, fell back to offline)."""
-    cases = []
-    for step in (FOLLOW_UP, GRADE):
-        cases += [
-            ("timeout", step, [Reply(delay=1.5)], "timeout", True),
-            ("connection", step, [Reply(drop=True)], "connection", True),
-            ("rate-limited", step, [Reply(status=429)], "rate_limited", True),
-            ("auth", step, [Reply(status=401)], "auth", True),
-            ("server-error", step, [Reply(status=503)] * 3, "server_error", True),
-            ("server-error-once", step, [Reply(status=500)], "server_error", False),
-            ("refusal", step, [Reply(content="", refusal="I can't help with that.")], "refusal", True),
-            ("length-once", step, [Reply(content='{"action": "a', finish_reason="length")], "length", False),
-            ("length", step, [Reply(content='{"action": "a', finish_reason="length")] * 3, "length", True),
-            ("invalid-json-once", step, [Reply(content="Sure! Here you go.")], "invalid_json", False),
-            ("invalid-json", step, [Reply(content="no json here")] * 3, "invalid_json", True),
-            ("schema", step, [Reply(content='{"unexpected": true}')] * 3, "schema", True),
-        ]
-    cases.append(("stream-cut", FOLLOW_UP, [Reply(cut_stream=True)], "stream_cut", True))
-    cases.append(
-        (
-            "semantic-repeat",
-            FOLLOW_UP,
-            [Reply(content=OK_FOLLOW_UP.replace("Why?", "How would you make a payment API idempotent?"))] * 3,
-            "semantic",
-            True,
-        )
-    )
-    bad_grade = {"criteria": [{"criterion_id": "nope", "score": 5, "evidence": [], "rationale": ""}]}
-    bad_grade |= {"strengths": [], "gaps": [], "missed": []}
-    cases.append(("semantic-grade", GRADE, [Reply(content=json.dumps(bad_grade))] * 3, "semantic", True))
-    return cases
-
-
-@pytest.mark.parametrize(
-    ("name", "step", "replies", "fault", "fallback"),
-    fault_cases(),
-    ids=[f"{'follow_up' if c[1] == FOLLOW_UP else 'grade'}-{c[0]}" for c in fault_cases()],
+# Valid JSON of the right shape, wrong for the step: a question already asked, an unknown criterion.
+REPEATED = OK_FOLLOW_UP.replace("Why?", "How would you make a payment API idempotent?")
+BAD_GRADE = json.dumps(
+    {
+        "criteria": [{"criterion_id": "nope", "score": 5, "evidence": [], "rationale": ""}],
+        "strengths": [],
+        "gaps": [],
+        "missed": [],
+    }
 )
+# fault kind: (replies to the faulty step, the fault recorded, whether the offline backend stood in).
+# Three replies outlast the re-asks; one is recovered from within the step.
+FAULTS: dict[str, tuple[list[Reply], str, bool]] = {
+    "timeout": ([Reply(delay=1.5)], "timeout", True),
+    "connection": ([Reply(drop=True)], "connection", True),
+    "rate-limited": ([Reply(status=429)], "rate_limited", True),
+    "auth": ([Reply(status=401)], "auth", True),
+    "server-error": ([Reply(status=503)] * 3, "server_error", True),
+    "server-error-once": ([Reply(status=500)], "server_error", False),
+    "refusal": ([Reply(content="", refusal="I can't help with that.")], "refusal", True),
+    "length-once": ([Reply(content='{"action": "a', finish_reason="length")], "length", False),
+    "length": ([Reply(content='{"action": "a', finish_reason="length")] * 3, "length", True),
+    "invalid-json-once": ([Reply(content="Sure! Here you go.")], "invalid_json", False),
+    "invalid-json": ([Reply(content="no json here")] * 3, "invalid_json", True),
+    "schema": ([Reply(content='{"unexpected": true}')] * 3, "schema", True),
+    "semantic": ([], "semantic", True),  # the replies depend on the step: SEMANTIC
+    # Only a streamed reply can be cut or go silent midway: these run with stream=True only.
+    "stream-cut": ([Reply(cut_stream=True)], "stream_cut", True),
+    "stream-stall": ([Reply(stall=1.0)], "stream_cut: timeout", True),
+}
+SEMANTIC = {"follow_up": [Reply(content=REPEATED)] * 3, "grade": [Reply(content=BAD_GRADE)] * 3}
+STREAM_ONLY = {"stream-cut", "stream-stall"}
+FAULT_MATRIX = [
+    pytest.param(kind, step, stream, id=f"{kind}-{step}-{'stream' if stream else 'no-stream'}")
+    for kind in FAULTS
+    for step in ("follow_up", "grade")
+    for stream in (True, False)
+    if stream or kind not in STREAM_ONLY
+]
+
+
+@pytest.mark.parametrize(("kind", "step", "stream"), FAULT_MATRIX)
 def test_every_fault_is_survived_and_recorded(
-    server: FakeOpenAI,
-    bank: Bank,
-    tmp_path: Path,
-    name: str,
-    step: int,
-    replies: list[Reply],
-    fault: str,
-    fallback: bool,
+    server: FakeOpenAI, bank: Bank, tmp_path: Path, kind: str, step: str, stream: bool
 ) -> None:
-    if step == GRADE:
+    replies, fault, fallback = FAULTS[kind]
+    if step == "grade":
         server.then(Reply())  # the follow-up call goes through
-    server.then(*replies)
-    t, events = interview(bank, backend(server, tmp_path, timeout_s=0.5), tmp_path, ANSWERS)
+    server.then(*(SEMANTIC[step] if kind == "semantic" else replies))
+    be = backend(server, tmp_path, timeout_s=0.5, stream=stream)
+    t, events = interview(bank, be, tmp_path, ANSWERS)
     assert t.finished
-    answers = [a.text for r in t.records for a in r.answers()]
-    assert ANSWERS[0] in answers and (answers == ANSWERS or len(answers) == 1)
-    call = t.records[0].calls[step if len(t.records[0].calls) > 1 else 0]
-    assert call.step == ("follow_up" if step == FOLLOW_UP else "grade")
+    assert all(bool(r.body.get("stream")) is stream for r in server.chat_requests())
+    saved = Store(tmp_path / "data").load("test-session")
+    assert saved.finished and [a.text for r in saved.records for a in r.answers()] == ANSWERS
+    (call,) = [c for c in saved.records[0].calls if c.step == step]
     assert any(f.startswith(fault) for f in call.faults), call.faults
     assert call.fallback is fallback
-    assert t.records[0].feedback is not None
+    assert all(not c.faults for c in saved.records[0].calls if c.step != step)
+    assert saved.records[0].feedback is not None and saved.records[0].calls == t.records[0].calls
     notices = [e for e in events if type(e).__name__ == "Notice"]
     assert notices, "the candidate is told about the fault"
-    saved = Store(tmp_path / "data").load("test-session")
-    assert saved.records[0].calls == t.records[0].calls
+
+
+def test_the_stream_setting_reaches_every_call_and_changes_no_result(bank: Bank, tmp_path: Path) -> None:
+    runs = {}
+    for stream in (True, False):
+        with FakeOpenAI() as fake:
+            t, events = interview(
+                bank, backend(fake, tmp_path, stream=stream), tmp_path / str(stream), ANSWERS
+            )
+            runs[stream] = (t, events, [r.body for r in fake.chat_requests()])
+    for stream, (t, events, bodies) in runs.items():
+        assert [c.step for c in t.records[0].calls] == ["follow_up", "grade"] and len(bodies) == 2
+        assert all(bool(b.get("stream")) is stream for b in bodies)
+        assert all(b.get("stream_options") == ({"include_usage": True} if stream else None) for b in bodies)
+        assert all(c.prompt_tokens and c.cached_tokens and c.completion_tokens for c in t.records[0].calls)
+        # The follow-up streams to the screen; the grading call streams silently; without streaming the
+        # question appears all at once.
+        follow = next(e for e in events if isinstance(e, Prompt) and e.kind == "follow_up")
+        deltas = "".join(e.text for e in events if isinstance(e, TextDelta))
+        assert deltas == (follow.text if stream else "") and follow.text == "Could you go deeper on that? (1)"
+    (streamed, *_), (whole, *_) = runs[True], runs[False]
+    assert streamed.records[0].feedback == whole.records[0].feedback
+    ignore = {"latency_s"}
+    assert [c.model_dump(exclude=ignore) for c in streamed.records[0].calls] == [
+        c.model_dump(exclude=ignore) for c in whole.records[0].calls
+    ]
 
 
 def test_format_refused_steps_down_and_is_remembered(server: FakeOpenAI, bank: Bank, tmp_path: Path) -> None:
@@ -335,14 +355,15 @@ def test_doctor_on_a_healthy_server(server: FakeOpenAI, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "reachable: yes" in proc.stdout and "model listed: yes" in proc.stdout
     assert "will use: json_schema (the strictest mode this server accepts)" in proc.stdout
+    assert "streaming: on" in proc.stdout
 
 
 def test_doctor_explains_a_server_without_json_schema(server: FakeOpenAI, tmp_path: Path) -> None:
     ok = json.dumps({"ok": True})
     server.then(Reply(status=400, error="unsupported response_format"), Reply(content=ok), Reply(content=ok))
-    proc = doctor(server.base_url, tmp_path)
+    proc = doctor(server.base_url, tmp_path, "--no-stream")
     assert proc.returncode == 0
-    assert "output mode json_schema: refused (HTTP 400)" in proc.stdout
+    assert "output mode json_schema: refused (HTTP 400)" in proc.stdout and "streaming: off" in proc.stdout
     assert "will use: json_object" in proc.stdout
 
 

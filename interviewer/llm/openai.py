@@ -273,7 +273,7 @@ class OpenAIBackend:
             described["content"] += f"\n\nThe JSON object must follow this JSON Schema:\n{schema}"
             kwargs["messages"] = [described, *messages[1:]]
         try:
-            if on_text is None:
+            if not self.settings.stream:
                 return self._read(await self.client.chat.completions.create(**kwargs), record)
             return await self._stream(kwargs, on_text, record)
         except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as exc:
@@ -299,7 +299,12 @@ class OpenAIBackend:
             raise _BadReply("length", "the reply was cut off at the length limit; answer more briefly")
         return record.raw
 
-    async def _stream(self, kwargs: dict[str, Any], on_text: TextSink, record: CallRecord) -> str:
+    async def _stream(self, kwargs: dict[str, Any], on_text: TextSink | None, record: CallRecord) -> str:
+        """Read a streamed reply; with `on_text`, pass on the question text as it arrives.
+
+        Streaming without a sink still pays: each chunk resets the read timeout, so a slow local model or
+        a proxy that drops idle connections keeps the call alive. Usage comes in the last chunk.
+        """
         stream = await self.client.chat.completions.create(
             **kwargs, stream=True, stream_options={"include_usage": True}
         )
@@ -308,19 +313,19 @@ class OpenAIBackend:
         refusal = False
         field = TextField()
         try:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    _add_usage(record, chunk.usage)
-                for choice in chunk.choices:
-                    delta = choice.delta
-                    if getattr(delta, "refusal", None):
-                        refusal = True
-                    if delta.content:
-                        parts.append(delta.content)
-                        shown = field.feed(delta.content)
-                        if shown:
-                            await on_text(shown)
-                    finish = choice.finish_reason or finish
+            async with stream:
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        _add_usage(record, chunk.usage)
+                    for choice in chunk.choices:
+                        delta = choice.delta
+                        if getattr(delta, "refusal", None):
+                            refusal = True
+                        if delta.content:
+                            parts.append(delta.content)
+                            if on_text and (shown := field.feed(delta.content)):
+                                await on_text(shown)
+                        finish = choice.finish_reason or finish
         except openai.APIError as exc:
             record.raw = "".join(parts)
             record.faults.append(f"stream_cut: {transport_fault(exc)}")
