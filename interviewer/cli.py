@@ -315,7 +315,10 @@ def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
         extra_banks=list(getattr(args, "bank", [])),
     )
     context.store.check_writable()
-    return InterviewerApp(context, resume=resume).run() or 0
+    code = InterviewerApp(context, resume=resume).run() or 0
+    from .plain import keep_all_unsaved  # after the screen is closed: what could not be saved is shown here
+
+    return keep_all_unsaved(context.engines, sys.stdout) or code
 
 
 def _run_plain(engine: Engine, data_dir: Path | None) -> int:

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .bank import Bank, fingerprint
 from .domain import CallRecord, FollowUpDecision, Lang, Plan, QuestionRecord, Transcript, Turn, TurnKind
@@ -49,6 +50,15 @@ class EngineError(Exception):
     """The front end asked for something the interview cannot do now."""
 
 
+class UnsavedAnswer(NamedTuple):
+    """An answer that is only in memory: what a front end shows when it could be written nowhere."""
+
+    number: int  # the question's number, from 1
+    asked: str  # what the interviewer last asked before it
+    text: str
+    draft: bool = False  # typed but not submitted
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -79,6 +89,10 @@ class Engine:
         self._empty_strikes = 0
         self._prompt_shown = time.monotonic()
         self._unsaved = False
+        self._save_error = ""
+        # What is on disk: turns per question and the draft, as of the last save that succeeded.
+        self._saved_turns = [len(r.turns) for r in transcript.records]
+        self._saved_draft = transcript.draft
         self._pending: dict[int, asyncio.Task[Event]] = {}
         self._ready: list[Event] = []
         self._deltas: asyncio.Queue[str] | None = None
@@ -170,12 +184,38 @@ class Engine:
         return len(self._pending)
 
     def rescue(self) -> Path | None:
-        """If the last save failed, retry; failing that, write a copy to the temp dir and return its path."""
+        """If the last save failed, retry; failing that, write a copy to the temp dir and return its path.
+
+        Raises StoreError when even the copy cannot be written (say the full disk also holds the temp
+        dir): the front end must then show `unsaved_answers()` itself.
+        """
         if not self._unsaved or self._save() is None:
             return None
-        path = Path(tempfile.gettempdir()) / f"interviewer-{self.transcript.session_id}.json"
-        write_atomic(path, self.transcript.model_dump_json(indent=1).encode())
+        name = f"interviewer-{self.transcript.session_id}.json"
+        try:
+            path = Path(tempfile.gettempdir()) / name
+            write_atomic(path, self.transcript.model_dump_json(indent=1).encode())
+        except OSError as exc:
+            raise StoreError(
+                f"{self._save_error}; no copy in the temp dir either: {exc.strerror or exc}"
+            ) from None
         return path
+
+    def unsaved_answers(self) -> list[UnsavedAnswer]:
+        """The answers (and the draft) given since the last save that succeeded, in order."""
+        out: list[UnsavedAnswer] = []
+        current = self.transcript.current
+        for index, (rec, saved) in enumerate(zip(self.transcript.records, self._saved_turns, strict=True), 1):
+            asked = ""
+            for n, turn in enumerate(rec.turns):
+                if turn.role == "interviewer" and turn.kind in _PROMPT_KINDS:
+                    asked = turn.text
+                elif n >= saved and turn.kind == "answer" and turn.text:
+                    out.append(UnsavedAnswer(index, asked, turn.text))
+            draft = self.transcript.draft
+            if rec is current and draft and draft != self._saved_draft:
+                out.append(UnsavedAnswer(index, asked, draft, draft=True))
+        return out
 
     def set_draft(self, text: str | None) -> None:
         """Keep an answer being typed, so closing the app mid-answer loses nothing."""
@@ -391,9 +431,11 @@ class Engine:
         try:
             self.store.save(self.transcript)
         except StoreError as exc:
-            self._unsaved = True
+            self._unsaved, self._save_error = True, str(exc)
             return Notice(level="warning", text=say("saved_failed", self.lang, reason=str(exc)))
         self._unsaved = False
+        self._saved_turns = [len(r.turns) for r in self.transcript.records]
+        self._saved_draft = self.transcript.draft
         return None
 
     def _prompt(self, rec: QuestionRecord) -> Prompt:

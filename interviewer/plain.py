@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable
-from typing import TextIO
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Literal, TextIO
 
+from .domain import Lang
 from .engine import Engine
 from .events import (
     Action,
@@ -25,6 +26,7 @@ from .events import (
 from .llm.base import BackendAuthError
 from .report import build_report, to_markdown
 from .settings import Price
+from .store import StoreError
 
 END_OF_ANSWER = "."
 COMMANDS: dict[str, CommandKind] = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
@@ -54,7 +56,62 @@ _TEXT = {
         "The data dir could not be written, so a copy of the transcript is in {path}. "
         "To continue: interviewer resume {path}",
     ),
+    "unsaved": (
+        "아래 답변은 데이터 폴더에도, 임시 폴더에도 저장하지 못했습니다. 지금 복사해 두세요.",
+        "The answers below could not be saved, in the data dir or in the temp dir. Copy them now.",
+    ),
+    "unsaved_question": ("── 질문 {i}/{n} ──", "── Question {i} of {n} ──"),
+    "unsaved_asked": ("면접관: {text}", "Interviewer: {text}"),
+    "unsaved_answer": ("내 답변:", "Your answer:"),
+    "unsaved_draft": ("작성 중이던 답변 (제출 전):", "Your draft (not submitted):"),
+    "unsaved_end": ("── 저장하지 못한 답변 끝 ──", "── end of the unsaved answers ──"),
 }
+
+Kept = Literal["saved", "rescued", "printed"]
+
+
+def _say(key: str, lang: Lang, **values: object) -> str:
+    ko, en = _TEXT[key]
+    return (ko if lang == "ko" else en).format(**values)
+
+
+def keep_unsaved(engine: Engine, out: TextIO) -> Kept:
+    """On the way out, make sure no answer is lost: retry the save; failing that, copy the transcript to
+    the temp dir and say where; failing that too (a full disk holding the temp dir as well), print the
+    unsaved answers themselves, question by question, and a one-line error on stderr."""
+    lang, total = engine.lang, len(engine.transcript.records)
+    try:
+        rescued = engine.rescue()
+    except StoreError as exc:
+        answers = engine.unsaved_answers()
+        if not answers:  # only what came after them (a reply, a grade) is lost
+            print(f"interviewer: error: {exc}; every answer was saved before that", file=sys.stderr)
+            return "printed"
+        lines = [f"⚠ {_say('unsaved', lang)}", ""]
+        shown = 0
+        for answer in answers:
+            if answer.number != shown:
+                shown = answer.number
+                lines.append(_say("unsaved_question", lang, i=answer.number, n=total))
+            if answer.asked:
+                lines.append(_say("unsaved_asked", lang, text=answer.asked))
+            lines += [_say("unsaved_draft" if answer.draft else "unsaved_answer", lang), answer.text, ""]
+        lines.append(_say("unsaved_end", lang))
+        out.write("\n".join(lines) + "\n")
+        out.flush()
+        print(f"interviewer: error: {exc}; the unsaved answers are printed above", file=sys.stderr)
+        return "printed"
+    if rescued is None:
+        return "saved"
+    out.write(_say("rescued", lang, path=rescued) + "\n")
+    out.flush()
+    return "rescued"
+
+
+def keep_all_unsaved(engines: Sequence[Engine], out: TextIO) -> int:
+    """`keep_unsaved` for every engine a front end ran; 1 if answers could only be printed, else 0."""
+    kept = [keep_unsaved(engine, out) for engine in engines]
+    return 1 if "printed" in kept else 0
 
 
 class EndOfInput(Exception):
@@ -109,10 +166,10 @@ class PlainFrontEnd:
         self.reader = AnswerReader(read_line or (lambda: input("› " if interactive else "")))
         self.lang = engine.transcript.plan.lang
         self._streamed = ""
+        self._kept: Kept | None = None
 
     def t(self, key: str, **values: object) -> str:
-        ko, en = _TEXT[key]
-        return (ko if self.lang == "ko" else en).format(**values)
+        return _say(key, self.lang, **values)
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -120,11 +177,16 @@ class PlainFrontEnd:
 
     def run(self) -> int:
         try:
-            return self._run()
+            code = self._run()
         finally:
-            rescued = self.engine.rescue()
-            if rescued is not None:
-                self.print(self.t("rescued", path=rescued))
+            kept = self._keep()
+        return (code or 1) if kept == "printed" else code
+
+    def _keep(self) -> Kept:
+        """Once, on the way out: everything answered is on disk, in the temp dir, or on the screen."""
+        if self._kept is None:
+            self._kept = keep_unsaved(self.engine, self.out)
+        return self._kept
 
     def _run(self) -> int:
         with asyncio.Runner() as runner:
@@ -143,14 +205,16 @@ class PlainFrontEnd:
                         action = self.reader.read()
                     except EndOfInput:
                         self.print()
-                        self.print(self.t("paused", cmd=self.resume_command))
+                        if self._keep() == "saved":  # else it has said where the answers are
+                            self.print(self.t("paused", cmd=self.resume_command))
                         return 0
                     self.render(runner.run(_collect(self.engine.submit(action))))
             except KeyboardInterrupt:
                 if self.reader.pending:
                     self.engine.set_draft("\n".join(self.reader.pending))
                 self.print()
-                self.print(self.t("interrupted", cmd=self.resume_command))
+                if self._keep() == "saved":
+                    self.print(self.t("interrupted", cmd=self.resume_command))
                 return 130
             finally:
                 runner.run(self.engine.backend.close())

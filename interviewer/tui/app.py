@@ -34,6 +34,7 @@ class Context:
     clock: Callable[[], float] = time.monotonic
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
+    engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
 
     def start_interview(
         self, choices: SetupChoices, seed: int | None = None, session_id: str | None = None
@@ -52,14 +53,18 @@ class Context:
         settings = self.settings.model_copy(update=overrides)
         session_id = session_id or self.session_ids()
         backend = self.backend_factory(settings, session_id)
-        return Engine(new_transcript(plan, bank, backend, session_id=session_id), backend, self.store)
+        engine = Engine(new_transcript(plan, bank, backend, session_id=session_id), backend, self.store)
+        self.engines.append(engine)
+        return engine
 
     def resume(self, transcript: Transcript) -> Engine:
         update: dict[str, object] = {"provider": transcript.provider}
         if transcript.model:
             update["model"] = transcript.model
         backend = self.backend_factory(self.settings.model_copy(update=update), transcript.session_id)
-        return Engine(transcript, backend, self.store)
+        engine = Engine(transcript, backend, self.store)
+        self.engines.append(engine)
+        return engine
 
 
 class InterviewerApp(App[int]):
