@@ -11,17 +11,19 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_cache_path, user_config_path
 
 from . import __version__
 from .bank import Bank, BankError, load_bank
 from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
-from .engine import Engine, EngineError, new_transcript
-from .llm.base import Backend
-from .llm.offline import OfflineBackend
 from .settings import APP_NAME, Settings
 from .store import SessionSummary, Store, StoreError, new_session_id
+
+if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
+    from .engine import Engine
+    from .llm.base import Backend
 
 EXIT_BAD_INPUT = 2
 
@@ -185,9 +187,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return exc.code
-    except EngineError as exc:
-        print(f"interviewer: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except StoreError as exc:
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return 1
@@ -239,8 +238,8 @@ def _interactive() -> bool:
 
 def _practice(args: argparse.Namespace) -> int:
     if not args.plain and _interactive():
-        load_bank(args.bank, cache_dir=bank_cache())  # report bank errors here, before the screen opens
-        return _run_tui(args)
+        bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
+        return _run_tui(args, bank=bank)
     bank = load_bank(args.bank, cache_dir=bank_cache())
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
@@ -256,12 +255,17 @@ def _practice(args: argparse.Namespace) -> int:
         lang=args.lang or default_lang(),
         seed=args.seed if args.seed is not None else secrets.randbelow(1_000_000),
     )
+    from .engine import Engine, EngineError, new_transcript
+
     store = _store(args)
     store.check_writable()
     session_id = new_session_id()
     backend = _backend(_settings(args), session_id)
-    engine = Engine(new_transcript(plan, bank, backend, session_id=session_id), backend, store)
-    return _run_plain(engine, args.data_dir)
+    try:
+        transcript = new_transcript(plan, bank, backend, session_id=session_id)
+    except EngineError as exc:
+        raise CliError(str(exc)) from None
+    return _run_plain(Engine(transcript, backend, store), args.data_dir)
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -282,6 +286,8 @@ def _resume(args: argparse.Namespace) -> int:
     # Continue with the backend the session started with, unless told otherwise.
     if not args.plain and _interactive():
         return _run_tui(args, resume=transcript)
+    from .engine import Engine
+
     recorded = {"provider": transcript.provider, "model": transcript.model}
     settings = _settings(args, **{k: v for k, v in recorded.items() if v and not getattr(args, k)})
     return _run_plain(Engine(transcript, _backend(settings, transcript.session_id), store), args.data_dir)
@@ -294,6 +300,8 @@ def _settings(args: argparse.Namespace, **defaults: str) -> Settings:
 
 def _backend(settings: Settings, session_id: str) -> Backend:
     if settings.resolved_provider() == "offline":
+        from .llm.offline import OfflineBackend
+
         return OfflineBackend()
     from .llm.openai import OpenAIBackend
     from .llm.structured import ModeMemory
@@ -302,9 +310,10 @@ def _backend(settings: Settings, session_id: str) -> Backend:
     return OpenAIBackend(settings, session_id, memory)
 
 
-def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
+def _run_tui(args: argparse.Namespace, resume: Transcript | None = None, bank: Bank | None = None) -> int:
     from .tui.app import Context, InterviewerApp
 
+    extra = list(getattr(args, "bank", []))
     context = Context(
         settings=_settings(args),
         store=_store(args),
@@ -312,7 +321,8 @@ def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
         default_lang=default_lang(),
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
         bank_cache=bank_cache(),
-        extra_banks=list(getattr(args, "bank", [])),
+        extra_banks=extra,
+        banks={} if bank is None else {tuple(extra): bank},
     )
     context.store.check_writable()
     code = InterviewerApp(context, resume=resume).run() or 0

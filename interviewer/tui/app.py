@@ -7,17 +7,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 
-from ..bank import load_bank
-from ..domain import Lang, Plan, Transcript
-from ..engine import Engine, new_transcript
-from ..llm.base import Backend
+from ..domain import Lang, Transcript
 from ..settings import Settings
 from ..store import Store, new_session_id
-from .prefs import SetupChoices
+
+if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
+    from ..bank import Bank
+    from ..engine import Engine
+    from ..llm.base import Backend
+    from .prefs import SetupChoices
 
 
 @dataclass
@@ -31,16 +34,29 @@ class Context:
     prefs_path: Path | None = None
     extra_banks: list[Path] = field(default_factory=list)
     bank_cache: Path | None = None
+    banks: dict[tuple[Path, ...], Bank] = field(default_factory=dict)  # loaded banks, by extra files
     clock: Callable[[], float] = time.monotonic
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
 
+    def bank(self, extra: list[Path]) -> Bank:
+        """The built-in bank plus `extra`, loaded once per set of files while the app runs."""
+        from ..bank import load_bank
+
+        key = tuple(extra)
+        if key not in self.banks:
+            self.banks[key] = load_bank(extra, cache_dir=self.bank_cache)
+        return self.banks[key]
+
     def start_interview(
         self, choices: SetupChoices, seed: int | None = None, session_id: str | None = None
     ) -> Engine:
+        from ..domain import Plan
+        from ..engine import Engine, new_transcript
+
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
-        bank = load_bank(banks, cache_dir=self.bank_cache)
+        bank = self.bank(banks)
         plan = Plan(
             track=choices.track,
             categories=choices.categories,
@@ -58,6 +74,8 @@ class Context:
         return engine
 
     def resume(self, transcript: Transcript) -> Engine:
+        from ..engine import Engine
+
         update: dict[str, object] = {"provider": transcript.provider}
         if transcript.model:
             update["model"] = transcript.model
@@ -82,11 +100,12 @@ class InterviewerApp(App[int]):
         self._resume = resume
 
     def on_mount(self) -> None:
-        from .interview import InterviewScreen
         from .setup import SetupScreen
 
         self.push_screen(SetupScreen())
         if self._resume is not None:
+            from .interview import InterviewScreen
+
             self.push_screen(InterviewScreen(self.context.resume(self._resume)))
 
     async def action_quit(self) -> None:
