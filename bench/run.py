@@ -14,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,13 +301,41 @@ def model_backed() -> None:
         )
 
 
+# The fake server for the evaluation figure runs in its own process, as a real endpoint would: its work
+# on each streamed chunk must not be charged to the client being measured.
+SERVER = """
+import sys
+from tests.fake_openai import FakeOpenAI, Reply
+with FakeOpenAI() as server:
+    server.then(*[Reply(delay=float(sys.argv[1])) for _ in range(int(sys.argv[2]))])
+    print(server.base_url, flush=True)
+    sys.stdin.read()  # serve until the benchmark closes stdin
+"""
+
+
+@contextmanager
+def server_process(delay: float, replies: int) -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(delay), str(replies)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
 def eval_throughput() -> None:
     from interviewer.evaluation.dataset import Item
     from interviewer.evaluation.runner import evaluate
     from interviewer.llm.openai import OpenAIBackend
     from interviewer.llm.structured import ModeMemory
     from interviewer.settings import Settings
-    from tests.fake_openai import FakeOpenAI, Reply
 
     bank = load_bank()
     q = bank.get("cs/process-vs-thread")
@@ -324,12 +353,9 @@ def eval_throughput() -> None:
     ]
     seconds = {}
     for concurrency in (1, 16):
-        with FakeOpenAI() as server, tempfile.TemporaryDirectory() as d:
-            server.then(*[Reply(delay=0.2) for _ in range(2 * len(items))])
-            settings = Settings(
-                provider="openai", base_url=server.base_url, api_key="bench", model="fake-model"
-            )
-            backend = OpenAIBackend(settings, "bench", ModeMemory(Path(d) / "modes.json"))
+        with server_process(0.2, 2 * len(items)) as base_url, tempfile.TemporaryDirectory() as d:
+            settings = Settings(provider="openai", base_url=base_url, api_key="bench", model="fake-model")
+            backend = OpenAIBackend(settings.for_bulk(), "bench", ModeMemory(Path(d) / "modes.json"))
             start = time.perf_counter()
 
             async def run(backend: OpenAIBackend = backend, concurrency: int = concurrency) -> None:

@@ -82,11 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--model", help="model name (env INTERVIEWER_MODEL)")
     backend.add_argument("--base-url", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)")
     backend.add_argument(
-        "--no-stream",
-        dest="stream",
-        action="store_false",
-        default=None,
-        help="for servers or proxies without streaming (env INTERVIEWER_STREAM=false)",
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        help="default: interviews stream, eval and regrade do not; --no-stream for servers without "
+        "streaming (env INTERVIEWER_STREAM)",
     )
 
     parser = argparse.ArgumentParser(

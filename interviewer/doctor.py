@@ -55,11 +55,13 @@ async def _diagnose(settings: Settings, backend: OpenAIBackend, lines: list[str]
     url, model = backend.base_url, backend.model
     lines.append(f"endpoint: {url}")
     lines.append(f"model: {model}")
-    lines.append(
-        "streaming: on (--no-stream or stream = false turns it off for servers without it)"
-        if settings.stream
-        else "streaming: off (set with --no-stream, INTERVIEWER_STREAM or stream in the config)"
-    )
+    if settings.stream is None:
+        lines.append(
+            "streaming: on in interviews, off in eval and regrade (--no-stream for servers without it)"
+        )
+    else:
+        where = "set with --[no-]stream, INTERVIEWER_STREAM or stream in the config"
+        lines.append(f"streaming: {'on' if settings.stream else 'off'} everywhere ({where})")
     try:
         listed = [m.id async for m in client.models.list()]
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:

@@ -53,7 +53,10 @@ class Settings(BaseSettings):
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     reasks: int = Field(default=2, ge=0, le=5)
-    stream: bool = Field(default=True, description="stream replies; false for servers or proxies without SSE")
+    stream: bool | None = Field(
+        default=None,
+        description="unset: interviews stream, eval and regrade do not; false for servers without SSE",
+    )
     prices: dict[str, Price] = Field(default_factory=dict, description="model name -> price per 1M tokens")
 
     @classmethod
@@ -75,6 +78,15 @@ class Settings(BaseSettings):
         if self.provider != "auto":
             return self.provider
         return "openai" if self.api_key or self.base_url else "offline"
+
+    def streams(self) -> bool:
+        """Unset means on: follow-ups appear as they are written. `for_bulk` turns it off."""
+        return self.stream is not False
+
+    def for_bulk(self) -> Settings:
+        """Settings for eval and regrade: unless told otherwise they do not stream, since nobody watches
+        and parsing every chunk costs CPU that many calls at once add up."""
+        return self if self.stream is not None else self.model_copy(update={"stream": False})
 
     def resolved_model(self) -> str:
         return self.model or DEFAULT_MODEL

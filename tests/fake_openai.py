@@ -32,6 +32,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when many clients call at once, and the retry waits 1 s.
+    request_queue_size = 128
+
+
 @dataclass
 class Seen:
     path: str
@@ -49,7 +54,7 @@ class FakeOpenAI:
         self.chunks_sent: list[tuple[float, str]] = []
         self._asked = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         # A short poll interval: shutting down waits for it, once per test.
         self._thread = threading.Thread(

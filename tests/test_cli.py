@@ -105,8 +105,9 @@ def test_unknown_category(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(
     ("args", "env", "config", "stream"),
     [
-        ([], {}, "", True),
+        ([], {}, "", None),
         (["--no-stream"], {}, "", False),
+        (["--stream"], {"INTERVIEWER_STREAM": "false"}, "", True),
         ([], {"INTERVIEWER_STREAM": "false"}, "", False),
         ([], {}, "stream = false\n", False),
         (["--no-stream"], {"INTERVIEWER_STREAM": "true"}, "stream = true\n", False),
@@ -117,7 +118,7 @@ def test_the_stream_setting_from_flag_env_and_config(
     args: list[str],
     env: dict[str, str],
     config: str,
-    stream: bool,
+    stream: bool | None,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -98,8 +98,17 @@ def test_results_are_cached_per_item(
         assert run(capsys, *args)[0] == 0
         calls = len(server.chat_requests())
         assert calls == 8  # a grade and a follow-up decision per item
+        # Nobody watches a bulk run, so it does not stream unless told to.
+        assert not any(r.body.get("stream") for r in server.chat_requests())
         assert run(capsys, *args)[0] == 0
         assert len(server.chat_requests()) == calls  # the second run is served from the cache
+
+
+def test_eval_streams_when_told_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeOpenAI() as server:
+        args = ["eval", str(DATA), "--no-cache", "--backend", "openai", "--base-url", server.base_url]
+        assert run(capsys, *args, "--model", "fake-model", "--stream")[0] == 0
+        assert all(r.body.get("stream") for r in server.chat_requests())
 
 
 def test_bad_dataset_items_get_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

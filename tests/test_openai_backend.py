@@ -355,7 +355,7 @@ def test_doctor_on_a_healthy_server(server: FakeOpenAI, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "reachable: yes" in proc.stdout and "model listed: yes" in proc.stdout
     assert "will use: json_schema (the strictest mode this server accepts)" in proc.stdout
-    assert "streaming: on" in proc.stdout
+    assert "streaming: on in interviews, off in eval and regrade" in proc.stdout
 
 
 def test_doctor_explains_a_server_without_json_schema(server: FakeOpenAI, tmp_path: Path) -> None:
@@ -363,7 +363,10 @@ def test_doctor_explains_a_server_without_json_schema(server: FakeOpenAI, tmp_pa
     server.then(Reply(status=400, error="unsupported response_format"), Reply(content=ok), Reply(content=ok))
     proc = doctor(server.base_url, tmp_path, "--no-stream")
     assert proc.returncode == 0
-    assert "output mode json_schema: refused (HTTP 400)" in proc.stdout and "streaming: off" in proc.stdout
+    assert (
+        "output mode json_schema: refused (HTTP 400)" in proc.stdout
+        and "streaming: off everywhere" in proc.stdout
+    )
     assert "will use: json_object" in proc.stdout
 
 

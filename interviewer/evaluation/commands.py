@@ -36,6 +36,7 @@ def run_evaluation_command(
     settings: Settings,
     backend_factory: Callable[[Settings, str], Backend],
 ) -> int:
+    settings = settings.for_bulk()
     try:
         if args.command == "replay":
             assert store is not None

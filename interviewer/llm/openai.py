@@ -273,7 +273,7 @@ class OpenAIBackend:
             described["content"] += f"\n\nThe JSON object must follow this JSON Schema:\n{schema}"
             kwargs["messages"] = [described, *messages[1:]]
         try:
-            if not self.settings.stream:
+            if not self.settings.streams():
                 return self._read(await self.client.chat.completions.create(**kwargs), record)
             return await self._stream(kwargs, on_text, record)
         except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as exc:
