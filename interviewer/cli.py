@@ -237,8 +237,8 @@ def _interactive() -> bool:
 
 def _practice(args: argparse.Namespace) -> int:
     if not args.plain and _interactive():
-        bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
-        return _run_tui(args, bank=bank)
+        load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
+        return _run_tui(args)
     bank = load_bank(args.bank, cache_dir=bank_cache())
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
@@ -309,10 +309,9 @@ def _backend(settings: Settings, session_id: str) -> Backend:
     return OpenAIBackend(settings, session_id, memory)
 
 
-def _run_tui(args: argparse.Namespace, resume: Transcript | None = None, bank: Bank | None = None) -> int:
+def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
     from .tui.app import Context, InterviewerApp
 
-    extra = list(getattr(args, "bank", []))
     context = Context(
         settings=_settings(args),
         store=_store(args),
@@ -320,8 +319,7 @@ def _run_tui(args: argparse.Namespace, resume: Transcript | None = None, bank: B
         default_lang=default_lang(),
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
         bank_cache=bank_cache(),
-        extra_banks=extra,
-        banks={} if bank is None else {tuple(extra): bank},
+        extra_banks=list(getattr(args, "bank", [])),
     )
     context.store.check_writable()
     code = InterviewerApp(context, resume=resume).run() or 0

@@ -17,7 +17,6 @@ from ..settings import Settings
 from ..store import Store, new_session_id
 
 if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
-    from ..bank import Bank
     from ..engine import Engine
     from ..llm.base import Backend
     from .prefs import SetupChoices
@@ -34,29 +33,20 @@ class Context:
     prefs_path: Path | None = None
     extra_banks: list[Path] = field(default_factory=list)
     bank_cache: Path | None = None
-    banks: dict[tuple[Path, ...], Bank] = field(default_factory=dict)  # loaded banks, by extra files
     clock: Callable[[], float] = time.monotonic
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
 
-    def bank(self, extra: list[Path]) -> Bank:
-        """The built-in bank plus `extra`, loaded once per set of files while the app runs."""
-        from ..bank import load_bank
-
-        key = tuple(extra)
-        if key not in self.banks:
-            self.banks[key] = load_bank(extra, cache_dir=self.bank_cache)
-        return self.banks[key]
-
     def start_interview(
         self, choices: SetupChoices, seed: int | None = None, session_id: str | None = None
     ) -> Engine:
+        from ..bank import load_bank
         from ..domain import Plan
         from ..engine import Engine, new_transcript
 
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
-        bank = self.bank(banks)
+        bank = load_bank(banks, cache_dir=self.bank_cache)
         plan = Plan(
             track=choices.track,
             categories=choices.categories,

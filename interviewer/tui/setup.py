@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
 
-from ..bank import BankError
+from ..bank import BankError, load_bank
 from ..domain import TRACKS
 from .prefs import SetupChoices, load_choices, save_choices
 
@@ -51,7 +51,7 @@ class SetupScreen(Screen[None]):
         choices = load_choices(ctx.prefs_path, ctx.default_lang)
         self.lang = choices.lang
         try:
-            categories = ctx.bank(ctx.extra_banks).categories()
+            categories = load_bank(ctx.extra_banks, cache_dir=ctx.bank_cache).categories()
         except BankError:
             categories = []
         t = self.t
