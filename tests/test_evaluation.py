@@ -111,6 +111,27 @@ def test_eval_streams_when_told_to(tmp_path: Path, capsys: pytest.CaptureFixture
         assert all(r.body.get("stream") for r in server.chat_requests())
 
 
+def test_eval_cost_prices_cached_tokens_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[prices."fake-model"]\ninput = 2.0\ncached_input = 0.5\noutput = 8.0\n')
+    monkeypatch.setenv("INTERVIEWER_CONFIG", str(config))
+    out = tmp_path / "run.json"
+    with FakeOpenAI() as server:  # it reports half of every prompt as cached
+        args = ["eval", str(DATA), "--no-cache", "--backend", "openai", "--base-url", server.base_url]
+        assert run(capsys, *args, "--model", "fake-model", "--out", str(out))[0] == 0
+    items = json.loads(out.read_text())["items"]
+    prompt, cached, completion = (
+        sum(i[k] for i in items) for k in ("prompt_tokens", "cached_tokens", "completion_tokens")
+    )
+    assert 0 < cached < prompt
+    expected = ((prompt - cached) * 2.0 + cached * 0.5 + completion * 8.0) / 1_000_000
+    # Within rounding; pricing cached tokens at the full rate would be off by far more.
+    assert json.loads(out.read_text())["metrics"]["cost_usd"] == pytest.approx(expected, abs=1e-5)
+    assert abs(expected - (prompt * 2.0 + completion * 8.0) / 1_000_000) > 1e-4
+
+
 def test_bad_dataset_items_get_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

@@ -125,7 +125,7 @@ def _eval(
         usage = {
             "calls": len(results),
             "prompt_tokens": sum(r.prompt_tokens for r in results),
-            "cached_tokens": 0,
+            "cached_tokens": sum(r.cached_tokens for r in results),
             "completion_tokens": sum(r.completion_tokens for r in results),
         }
         run.metrics["cost_usd"] = estimate_cost(usage, chosen.prices.get(backend.model or ""))

@@ -44,6 +44,7 @@ class ItemResult(BaseModel):
     invalid: bool = Field(default=False, description="a model reply failed validation at least once")
     fallback: bool = Field(default=False, description="the offline backend stood in for a step")
     prompt_tokens: int = 0
+    cached_tokens: int = 0
     completion_tokens: int = 0
 
 
@@ -137,6 +138,7 @@ async def _run(item: Item, bank: Bank, backend: Backend) -> ItemResult:
         invalid=any(c.faults for c in calls),
         fallback=any(c.fallback for c in calls),
         prompt_tokens=sum(c.prompt_tokens or 0 for c in calls),
+        cached_tokens=sum(c.cached_tokens or 0 for c in calls),
         completion_tokens=sum(c.completion_tokens or 0 for c in calls),
     )
 
