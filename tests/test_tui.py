@@ -105,6 +105,31 @@ def test_a_whole_offline_interview_from_the_keyboard(tmp_path: Path) -> None:
     assert t.records[1].skipped and all(r.feedback is not None for r in t.records)
 
 
+def footer_labels(app: InterviewerApp) -> set[str]:
+    return {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
+
+
+def test_footer_keys_speak_the_session_language(tmp_path: Path) -> None:
+    ctx = context(tmp_path, "ko")
+    app = InterviewerApp(ctx)
+
+    async def script(pilot: Pilot[int]) -> None:
+        assert {"시작", "기록", "나가기"} <= footer_labels(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert {"제출", "힌트", "면접 종료", "나가기"} <= footer_labels(app)
+        # A session in English from the same app: its keys, and the app's own, switch back.
+        app.pop_screen()
+        await pilot.pause()
+        english = ctx.start_interview(SetupChoices(categories=["cs"], questions=1, lang="en"), seed=1)
+        await app.push_screen(InterviewScreen(english))
+        await settle(pilot)
+        assert {"Submit", "Hint", "End", "Quit"} <= footer_labels(app)
+        assert "나가기" not in footer_labels(app)
+
+    drive(app, script)
+
+
 def test_feedback_so_far_on_demand(tmp_path: Path) -> None:
     app = InterviewerApp(context(tmp_path))
 

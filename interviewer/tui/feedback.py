@@ -13,6 +13,7 @@ from textual.widgets import Footer, Markdown, Static
 from ..domain import Transcript
 from ..report import build_report, to_markdown
 from ..store import write_atomic
+from .keys import speak
 
 if TYPE_CHECKING:
     from .app import Context
@@ -39,6 +40,9 @@ class FeedbackScreen(Screen[None]):
         self.context = context
         self.lang = transcript.plan.lang
         self.show_answers = False
+
+    def on_screen_resume(self) -> None:
+        speak(self, self.lang)
 
     def t(self, key: str, **values: object) -> str:
         ko, en = TEXT[key]

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from ..domain import Lang, Transcript
 from ..store import SessionSummary, StoreError
+from .keys import speak
 
 if TYPE_CHECKING:
     from .app import InterviewerApp
@@ -42,6 +43,9 @@ class HistoryScreen(Screen[None]):
     @property
     def ctx_app(self) -> InterviewerApp:
         return cast("InterviewerApp", self.app)
+
+    def on_screen_resume(self) -> None:
+        speak(self, self.lang)
 
     def t(self, key: str) -> str:
         ko, en = TEXT[key]

@@ -28,6 +28,7 @@ from ..events import (
     TextDelta,
 )
 from ..llm.base import BackendAuthError
+from .keys import speak
 
 if TYPE_CHECKING:
     from .app import InterviewerApp
@@ -83,6 +84,9 @@ class InterviewScreen(Screen[None]):
         yield TextArea(id="answer", soft_wrap=True, placeholder=self.t("placeholder"))
         yield Static("", id="status")
         yield Footer()
+
+    def on_screen_resume(self) -> None:
+        speak(self, self.lang)
 
     def on_mount(self) -> None:
         self.query_one("#spinner").display = False

@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, SelectionList,
 
 from ..bank import BankError, load_bank
 from ..domain import TRACKS
+from .keys import speak
 from .prefs import SetupChoices, load_choices, save_choices
 
 if TYPE_CHECKING:
@@ -118,6 +119,9 @@ class SetupScreen(Screen[None]):
         detail = ", ".join(configured) or self.t("nothing_set")
         model = f" · {self.t('model_is')} {s.resolved_model()}" if resolved == "openai" else ""
         return f"→ {resolved}{model} ({detail})"
+
+    def on_screen_resume(self) -> None:
+        speak(self, self.lang)
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus()  # so Enter starts at once with the remembered choices
