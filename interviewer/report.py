@@ -119,12 +119,23 @@ _LABELS = {
     "idk": ("(모르겠다고 답함)", "(said they don't know)"),
     "skip": ("(건너뜀)", "(skipped)"),
     "empty": ("(답변 없음)", "(no answer)"),
+    "setup": (
+        "트랙: {track} · 언어: {language} · 백엔드: {provider}",
+        "track: {track} · lang: {language} · provider: {provider}",
+    ),
+    "tokens": (
+        "토큰: 프롬프트 {prompt:,} (캐시 {cached:,}), 응답 {completion:,} · "
+        "호출 {calls}회, 오프라인 대체 {fallbacks}회",
+        "tokens: {prompt:,} prompt ({cached:,} cached), {completion:,} completion · {calls} calls, "
+        "{fallbacks} fell back to offline",
+    ),
+    "table": ("| 기준 | 점수 | 근거 |", "| criterion | score | evidence |"),
 }
 
 
-def _l(key: str, lang: Lang) -> str:
+def _l(key: str, lang: Lang, **values: object) -> str:
     ko, en = _LABELS[key]
-    return ko if lang == "ko" else en
+    return (ko if lang == "ko" else en).format(**values)
 
 
 def _score(value: float | None) -> str:
@@ -137,18 +148,22 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
         f"# {_l('title', lang)} — {report.session_id}"
         + ("" if report.finished else f" {_l('unfinished', lang)}"),
         "",
-        f"- track: {report.track} · lang: {report.lang} · provider: {report.provider}"
+        f"- {_l('setup', lang, track=report.track, language=lang, provider=report.provider)}"
         + (f" ({report.model})" if report.model else ""),
         f"- {_l('overall', lang)}: **{_score(report.overall)}**",
     ]
     u = report.usage
     if u.get("calls"):
-        lines.append(
-            f"- tokens: {u['prompt_tokens']:,} prompt ({u['cached_tokens']:,} cached), "
-            f"{u['completion_tokens']:,} completion · {u['calls']} calls, "
-            f"{u['fallbacks']} fell back to offline"
-            + (f" · ≈ ${report.cost_usd:.4f}" if report.cost_usd is not None else "")
+        tokens = _l(
+            "tokens",
+            lang,
+            prompt=u["prompt_tokens"],
+            cached=u["cached_tokens"],
+            completion=u["completion_tokens"],
+            calls=u["calls"],
+            fallbacks=u["fallbacks"],
         )
+        lines.append(f"- {tokens}" + (f" · ≈ ${report.cost_usd:.4f}" if report.cost_usd is not None else ""))
     lines.append("")
     for i, q in enumerate(report.questions, 1):
         lines.append(
@@ -164,7 +179,7 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
             "",
         ]
         if q.criteria:
-            lines += ["| criterion | score | evidence |", "|---|---|---|"]
+            lines += [_l("table", lang), "|---|---|---|"]
             for cid, score in q.criteria.items():
                 quote = " / ".join(_cell(e) for e in q.evidence.get(cid, []))
                 lines.append(f"| {cid} | {'■' * score}{'□' * (5 - score)} {score} | {quote} |")

@@ -82,8 +82,15 @@ class Store:
         """Fail before an interview starts, not after its first answer."""
         try:
             self.sessions_dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.sessions_dir / ".write-check", b"ok")
-            (self.sessions_dir / ".write-check").unlink()
+            # A probe of its own: another instance may be checking the same dir at the same moment.
+            fd, probe = tempfile.mkstemp(dir=self.sessions_dir, prefix=".write-check-")
+            try:
+                with os.fdopen(fd, "wb") as fh:  # a buffered write, as a save makes, fails on a full disk
+                    fh.write(b"ok")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            finally:
+                os.unlink(probe)
         except OSError as exc:
             raise StoreError(
                 f"cannot write to the data dir {self.data_dir}: {exc.strerror or exc} "

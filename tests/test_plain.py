@@ -208,9 +208,12 @@ def test_end_command_and_empty_answers(tmp_path: Path) -> None:
 
 def test_korean_session(tmp_path: Path) -> None:
     args = [*PRACTICE[:-4], "--lang", "ko", "--seed", "5"]
-    proc = cli(tmp_path, *args, stdin="/end\n")
+    proc = cli(tmp_path, *args, stdin="스레드는 같은 프로세스의 힙을 공유합니다.\n.\n/end\n")
     assert proc.returncode == 0, proc.stderr
     assert "세션" in proc.stdout and "면접 리포트" in proc.stdout
+    # The report speaks the session's language, down to its table and summary lines.
+    assert "| 기준 | 점수 | 근거 |" in proc.stdout and "- 트랙: mlse · 언어: ko" in proc.stdout
+    assert "criterion" not in proc.stdout and "track:" not in proc.stdout
 
 
 def test_unwritable_data_dir_fails_before_the_interview(tmp_path: Path) -> None:

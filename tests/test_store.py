@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -97,3 +98,25 @@ def test_transcript_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     store.save(t)
     with pytest.raises(StoreError, match="schema_version 99 is newer than this interviewer supports"):
         store.load(t.session_id)
+
+
+def test_write_checks_of_two_instances_at_once_do_not_collide(tmp_path: Path) -> None:
+    stores = [Store(tmp_path), Store(tmp_path)]
+    failures: list[Exception] = []
+    start = threading.Barrier(2)
+
+    def check(store: Store) -> None:
+        start.wait()
+        for _ in range(200):
+            try:
+                store.check_writable()
+            except StoreError as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=check, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert list((tmp_path / "sessions").iterdir()) == []  # no probe left behind
