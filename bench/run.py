@@ -566,8 +566,9 @@ def main() -> None:
     eval_throughput()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row("peak memory of this benchmark process", f"{peak:.0f} MiB", "reported", True)
-    failed = [r for r in ROWS if not r[3]]
-    print(f"\n{len(ROWS) - len(failed)} of {len(ROWS)} figures meet their targets")
+    targeted = [r for r in ROWS if r[2] != "reported"]
+    met = sum(1 for r in targeted if r[3])
+    print(f"\n{met} of {len(targeted)} targets met; {len(ROWS) - len(targeted)} more figures reported")
 
 
 if __name__ == "__main__":
