@@ -266,13 +266,10 @@ class Index:
             self._found[part] = found
         return found
 
-    def hits(self, cue: str) -> dict[int, int]:
-        """Sentence number -> how many words of the cue matched there."""
-        return self._matches(_alternatives((cue,)))
-
-    def _matches(self, alternatives: tuple[tuple[tuple[_Part, ...], int], ...]) -> dict[int, int]:
+    def hits(self, *cues: str) -> dict[int, int]:
+        """Sentence number -> the most words of any of the cues matched there."""
         out: dict[int, int] = {}
-        for alt, size in alternatives:
+        for alt, size in _alternatives(cues):
             common = self._part(alt[0])
             for part in alt[1:]:
                 if not common:
@@ -306,7 +303,7 @@ def _alternatives(cues: tuple[str, ...]) -> tuple[tuple[tuple[_Part, ...], int],
 
 def cover(point: KeyPoint, index: Index) -> PointCoverage:
     """How well the answer covers a key point; cues of both languages count."""
-    matched = index._matches(_alternatives((*point.cues.ko, *point.cues.en)))
+    matched = index.hits(*point.cues.ko, *point.cues.en)
     explained: list[str] = []
     mentioned: list[str] = []
     for si in sorted(matched):
