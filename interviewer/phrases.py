@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .domain import Lang
 
-_PHRASES: dict[str, tuple[str, str]] = {
-    # key: (ko, en)
+Phrases = dict[str, tuple[str, str]]  # key -> (Korean, English)
+
+_PHRASES: Phrases = {
     "empty_retry": (
         "답변이 비어 있습니다. 생각나는 대로 말씀해 주시거나, 건너뛰려면 skip을 선택하세요.",
         "Your answer is empty. Say whatever comes to mind, or choose skip to move on.",
@@ -76,6 +77,11 @@ _PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
-def say(key: str, lang: Lang, **values: object) -> str:
-    ko, en = _PHRASES[key]
+def pick(table: Phrases, key: str, lang: Lang, **values: object) -> str:
+    """The `lang` side of `table[key]`, with `values` filled in; every front end's labels go through here."""
+    ko, en = table[key]
     return (ko if lang == "ko" else en).format(**values)
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    return pick(_PHRASES, key, lang, **values)

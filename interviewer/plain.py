@@ -24,6 +24,7 @@ from .events import (
     TextDelta,
 )
 from .llm.base import BackendAuthError
+from .phrases import Phrases, pick
 from .report import build_report, to_markdown
 from .settings import Price
 from .store import StoreError
@@ -31,7 +32,7 @@ from .store import StoreError
 END_OF_ANSWER = "."
 COMMANDS: dict[str, CommandKind] = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
 
-_TEXT = {
+_TEXT: Phrases = {
     "help": (
         "답변을 입력한 뒤 '.' 한 줄로 제출하세요. 명령: /hint 힌트, /skip 건너뛰기, /idk 모르겠음, /end 종료",
         "Type your answer, then a line with only '.' to submit. Commands: /hint, /skip, /idk, /end",
@@ -71,8 +72,7 @@ Kept = Literal["saved", "rescued", "printed"]
 
 
 def _say(key: str, lang: Lang, **values: object) -> str:
-    ko, en = _TEXT[key]
-    return (ko if lang == "ko" else en).format(**values)
+    return pick(_TEXT, key, lang, **values)
 
 
 def keep_unsaved(engine: Engine, out: TextIO) -> Kept:

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from .domain import Lang, QuestionRecord, Transcript
+from .phrases import Phrases, pick
 from .settings import Price
 
 REPORT_VERSION = 1
@@ -102,7 +103,7 @@ def _question(r: QuestionRecord, lang: Lang) -> QuestionReport:
     )
 
 
-_LABELS = {
+_LABELS: Phrases = {
     "title": ("면접 리포트", "Interview report"),
     "overall": ("종합 점수", "Overall"),
     "unfinished": ("(진행 중)", "(unfinished)"),
@@ -134,8 +135,7 @@ _LABELS = {
 
 
 def _l(key: str, lang: Lang, **values: object) -> str:
-    ko, en = _LABELS[key]
-    return (ko if lang == "ko" else en).format(**values)
+    return pick(_LABELS, key, lang, **values)
 
 
 def _score(value: float | None) -> str:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from ..domain import Transcript
+from ..phrases import Phrases, pick
 from ..report import build_report, to_markdown
 from ..store import write_atomic
 from .keys import speak
@@ -18,7 +19,7 @@ from .keys import speak
 if TYPE_CHECKING:
     from .app import Context
 
-TEXT = {
+TEXT: Phrases = {
     "key_points": ("강한 답변이 다루는 핵심 포인트", "Key points a strong answer covers"),
     "model_answer": ("모범 답안", "Model answer"),
     "follow_ups": ("받은 꼬리질문", "Follow-ups asked"),
@@ -45,8 +46,7 @@ class FeedbackScreen(Screen[None]):
         speak(self, self.lang)
 
     def t(self, key: str, **values: object) -> str:
-        ko, en = TEXT[key]
-        return (ko if self.lang == "ko" else en).format(**values)
+        return pick(TEXT, key, self.lang, **values)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="feedback"):

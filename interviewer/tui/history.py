@@ -12,13 +12,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from ..domain import Lang, Transcript
+from ..phrases import Phrases, pick
 from ..store import SessionSummary, StoreError
 from .keys import speak
 
 if TYPE_CHECKING:
     from .app import InterviewerApp
 
-TEXT = {
+TEXT: Phrases = {
     "title": ("지난 면접", "Past sessions"),
     "trend": ("분야별 점수 추이", "Score trend per category"),
     "empty": ("아직 기록이 없습니다.", "No sessions yet."),
@@ -48,8 +49,7 @@ class HistoryScreen(Screen[None]):
         speak(self, self.lang)
 
     def t(self, key: str) -> str:
-        ko, en = TEXT[key]
-        return ko if self.lang == "ko" else en
+        return pick(TEXT, key, self.lang)
 
     def compose(self) -> ComposeResult:
         store = self.ctx_app.context.store

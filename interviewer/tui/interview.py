@@ -28,12 +28,13 @@ from ..events import (
     TextDelta,
 )
 from ..llm.base import BackendAuthError
+from ..phrases import Phrases, pick
 from .keys import speak
 
 if TYPE_CHECKING:
     from .app import InterviewerApp
 
-TEXT = {
+TEXT: Phrases = {
     "interviewer": ("면접관", "Interviewer"),
     "you": ("나", "You"),
     "hint": ("힌트", "Hint"),
@@ -72,8 +73,7 @@ class InterviewScreen(Screen[None]):
         return cast("InterviewerApp", self.app)
 
     def t(self, key: str, **values: object) -> str:
-        ko, en = TEXT[key]
-        return (ko if self.lang == "ko" else en).format(**values)
+        return pick(TEXT, key, self.lang, **values)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="question-bar"):

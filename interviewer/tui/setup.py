@@ -13,13 +13,14 @@ from textual.widgets import Button, Footer, Input, Label, Select, SelectionList,
 
 from ..bank import BankError, load_bank
 from ..domain import TRACKS
+from ..phrases import Phrases, pick
 from .keys import speak
 from .prefs import SetupChoices, load_choices, save_choices
 
 if TYPE_CHECKING:
     from .app import InterviewerApp
 
-TEXT = {
+TEXT: Phrases = {
     "title": ("모의 기술 면접", "Mock technical interview"),
     "track": ("직무 트랙", "Track"),
     "categories": ("분야 (비우면 전체)", "Categories (none = all)"),
@@ -105,8 +106,7 @@ class SetupScreen(Screen[None]):
         yield Footer()
 
     def t(self, key: str) -> str:
-        ko, en = TEXT[key]
-        return ko if self.lang == "ko" else en
+        return pick(TEXT, key, self.lang)
 
     def _backend_status(self, provider: str) -> str:
         s = self.ctx_app.context.settings
