@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from interviewer.domain import Turn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`interviewer ARGS` in a child process, as a user runs it; `env` is added to this one's."""
+    return subprocess.run(
+        [sys.executable, "-m", "interviewer", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        timeout=timeout,
+    )
 
 
 def answer_turn(text: str) -> Turn:

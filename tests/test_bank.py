@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ import yaml
 from interviewer.bank import BankError, load_bank
 from interviewer.cli import main
 from interviewer.domain import Plan
-from tests.helpers import question_data
+from tests.helpers import question_data, run_cli
 
 SEED_IDS = {
     "ml-theory/cross-entropy",
@@ -209,9 +207,7 @@ def test_cli_error_has_no_traceback(tmp_path: Path) -> None:
     data = question_data()
     data["rubric"][0]["weight"] = 10  # type: ignore[index]
     path = write(tmp_path / "mine.yaml", [data])
-    proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", "bank", "validate", str(path)], capture_output=True, text=True
-    )
+    proc = run_cli("bank", "validate", str(path))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [

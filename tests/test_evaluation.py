@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import yaml
 from interviewer.cli import main
 from interviewer.evaluation import metrics as m
 from tests.fake_openai import FakeOpenAI
+from tests.helpers import run_cli
 
 DATA = Path(__file__).parent / "data" / "eval-small.yaml"
 
@@ -172,29 +171,8 @@ def test_bad_dataset_items_get_one_line_each(tmp_path: Path, capsys: pytest.Capt
 
 def _session(tmp_path: Path) -> str:
     answers = "Each process has its own address space; threads share the heap.\n.\n/end\n"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "interviewer",
-            "practice",
-            "--plain",
-            "--questions",
-            "1",
-            "--lang",
-            "en",
-            "--category",
-            "cs",
-            "--seed",
-            "2",
-            "--data-dir",
-            str(tmp_path),
-        ],
-        input=answers,
-        text=True,
-        capture_output=True,
-        timeout=60,
-    )
+    args = ["practice", "--plain", "--questions", "1", "--lang", "en", "--category", "cs", "--seed", "2"]
+    proc = run_cli(*args, "--data-dir", str(tmp_path), stdin=answers)
     assert proc.returncode == 0, proc.stderr
     (path,) = (tmp_path / "sessions").glob("*.json")
     return path.stem

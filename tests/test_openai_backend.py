@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from interviewer.llm.structured import ModeMemory
 from interviewer.settings import Settings
 from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI, Reply
-from tests.helpers import question_data
+from tests.helpers import question_data, run_cli
 
 SECRET = "fake-key-for-tests-0123456789abcdef"
 ANSWERS = [
@@ -119,7 +117,6 @@ def test_plain_mode_against_the_server_never_leaks_the_key(server: FakeOpenAI, t
     ]
     args += ["--questions", "2", "--follow-ups", "1", "--lang", "en", "--seed", "3"]
     env = {
-        **os.environ,
         "OPENAI_API_KEY": SECRET,
         "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
@@ -127,14 +124,7 @@ def test_plain_mode_against_the_server_never_leaks_the_key(server: FakeOpenAI, t
     }
     (tmp_path / "config.toml").write_text('[prices."fake-model"]\ninput = 1.0\noutput = 4.0\n')
     stdin = "".join(f"answer number {i} about the topic in several words here.\n.\n" for i in range(4))
-    proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        env=env,
-        timeout=120,
-    )
+    proc = run_cli(*args, env=env, stdin=stdin)
     assert proc.returncode == 0, proc.stderr
     assert "openai (fake-model)" in proc.stdout and "Could you go deeper on that? (1)" in proc.stdout
     assert "tokens:" in proc.stdout and "≈ $0.0" in proc.stdout
@@ -300,52 +290,25 @@ def test_instructions_to_the_grader_are_flagged(server: FakeOpenAI, bank: Bank, 
 
 
 def test_unreachable_endpoint_at_the_start_goes_on_offline(tmp_path: Path) -> None:
-    env = {**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    args = [
-        "practice",
-        "--plain",
-        "--provider",
-        "openai",
-        "--base-url",
-        "http://127.0.0.1:9/v1",
-        "--lang",
-        "en",
-    ]
-    proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", *args, "--questions", "1"],
-        input="/end\n",
-        text=True,
-        capture_output=True,
-        env=env,
-        timeout=60,
-    )
+    env = {"INTERVIEWER_DATA_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    args = ["practice", "--plain", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1"]
+    proc = run_cli(*args, "--lang", "en", "--questions", "1", env=env, stdin="/end\n")
     assert proc.returncode == 0, proc.stderr
     assert "continuing with the offline backend" in proc.stdout and "· offline" in proc.stdout
 
 
 def test_rejected_key_stops_before_the_first_question(server: FakeOpenAI, tmp_path: Path) -> None:
     server.models_status = 401
-    env = {**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path), "OPENAI_API_KEY": SECRET}
-    args = ["practice", "--plain", "--provider", "openai", "--base-url", server.base_url]
-    proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", *args],
-        input="",
-        text=True,
-        capture_output=True,
-        env=env,
-        timeout=60,
-    )
+    env = {"INTERVIEWER_DATA_DIR": str(tmp_path), "OPENAI_API_KEY": SECRET}
+    proc = run_cli("practice", "--plain", "--provider", "openai", "--base-url", server.base_url, env=env)
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.strip().endswith("set OPENAI_API_KEY to a valid key") and SECRET not in proc.stderr
 
 
 def doctor(server_url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPENAI_API_KEY": SECRET, "XDG_CACHE_HOME": str(tmp_path)}
-    args = ["doctor", "--base-url", server_url, "--model", "fake-model", *extra]
-    return subprocess.run(
-        [sys.executable, "-m", "interviewer", *args], text=True, capture_output=True, env=env
-    )
+    env = {"OPENAI_API_KEY": SECRET, "XDG_CACHE_HOME": str(tmp_path)}
+    return run_cli("doctor", "--base-url", server_url, "--model", "fake-model", *extra, env=env)
 
 
 def test_doctor_on_a_healthy_server(server: FakeOpenAI, tmp_path: Path) -> None:

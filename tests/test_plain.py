@@ -13,6 +13,7 @@ from pathlib import Path
 
 from interviewer.domain import Transcript
 from interviewer.store import Store
+from tests.helpers import run_cli
 
 ANSWERS = [
     "Each process has its own address space, while the threads of a process share its heap and code.",
@@ -28,14 +29,7 @@ def env(data_dir: Path) -> dict[str, str]:
 
 
 def cli(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "interviewer", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        env=env(data_dir),
-        timeout=120,
-    )
+    return run_cli(*args, env=env(data_dir), stdin=stdin)
 
 
 def piped(*answers: str) -> str:

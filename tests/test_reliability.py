@@ -23,6 +23,8 @@ from textual.widgets import TextArea
 from interviewer.domain import Transcript
 from interviewer.plain import keep_all_unsaved
 from interviewer.tui.app import InterviewerApp
+from tests.helpers import run_cli
+from tests.test_plain import env
 from tests.test_tui import context, drive, settle, type_answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,10 +32,6 @@ ARGS = ["practice", "--plain", "--questions", "4", "--follow-ups", "2", "--lang"
 ANSWERS = [
     f"Answer number {i}: threads share the heap of their process, so they need locks." for i in range(12)
 ]
-
-
-def env(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "INTERVIEWER_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
 
 
 def spawn(
@@ -104,15 +102,7 @@ def test_sigkill_at_any_point_then_resume_loses_nothing(point: int, tmp_path: Pa
     before = answers_on_disk(tmp_path)
     assert before[:saved_before] == ANSWERS[:saved_before]
     rest = ANSWERS[len(before) :]
-    finish = subprocess.run(
-        [sys.executable, "-m", "interviewer", "resume", "--plain"],
-        input="".join(f"{a}\n.\n" for a in rest),
-        text=True,
-        capture_output=True,
-        env=env(tmp_path),
-        cwd=ROOT,
-        timeout=60,
-    )
+    finish = run_cli("resume", "--plain", env=env(tmp_path), stdin="".join(f"{a}\n.\n" for a in rest))
     if not before and not (tmp_path / "sessions").is_dir():
         return  # killed before the session was first saved: nothing was answered, nothing to resume
     assert finish.returncode == 0, finish.stderr
@@ -362,13 +352,7 @@ BROKEN_INPUTS = [
 )
 def test_broken_inputs_give_one_line_errors(command: list[str], path: Path) -> None:
     expected = path.with_suffix(".expected").read_text(encoding="utf-8").strip()
-    proc = subprocess.run(
-        [sys.executable, "-m", "interviewer", *command, str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    proc = run_cli(*command, str(path))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
