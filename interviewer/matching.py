@@ -65,8 +65,9 @@ _DIRECTIVE = re.compile(
 
 # Every alternative of the two patterns above contains one of these strings (in normalized text, where
 # any run of spaces is one space); checking for them first is far cheaper than running the patterns.
+# ("t know" covers "don't know", "dont know" and "do not know".)
 _IDK_WORDS = (
-    "t know", "not know", "no idea", "not sure", "never heard", "never learned", "never studied",
+    "t know", "no idea", "not sure", "never heard", "never learned", "never studied",
     "t remember", "no clue", "모르", "모릅", "몰라", "잘몰", "잘 몰", "기억", "들어본", "들어 본",
 )  # fmt: skip
 _DIRECTIVE_WORDS = (
