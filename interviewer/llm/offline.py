@@ -14,8 +14,12 @@ def _answers(turns: list[Turn]) -> list[Turn]:
     return [t for t in turns if t.role == "candidate" and t.kind == "answer" and t.text]
 
 
+def answer_sentences(turns: list[Turn]) -> list[Sentence]:
+    return [s for t in _answers(turns) for s in analyse(t.text)]
+
+
 def coverage(question: Question, turns: list[Turn]) -> tuple[dict[str, PointCoverage], list[Sentence]]:
-    sentences = [s for t in _answers(turns) for s in analyse(t.text)]
+    sentences = answer_sentences(turns)
     index = Index(sentences)
     return {kp.id: cover(kp, index) for kp in question.key_points}, sentences
 

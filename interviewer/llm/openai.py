@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import openai
@@ -17,7 +17,6 @@ from pydantic import BaseModel, ValidationError
 
 from .. import prompts
 from ..domain import CallRecord, Feedback, FollowUpDecision, Lang, Question, Turn
-from ..matching import analyse
 from ..settings import Settings
 from . import offline
 from .base import BackendAuthError, FollowUpRequest, GradeRequest, Outcome, TextSink
@@ -125,22 +124,15 @@ class OpenAIBackend:
             out = FollowUpOut.model_validate(data)
             return FollowUpDecision.model_validate(out.model_dump(), context=context)
 
-        try:
-            decision, record = await self._structured("follow_up", messages, FollowUpOut, validate, on_text)
-        except StepFailed as failed:
-            failed.record.fallback = True
-            return Outcome(value=offline.decide_follow_up(request), calls=[failed.record])
-        return Outcome(value=decision, calls=[record])
+        call = self._structured("follow_up", messages, FollowUpOut, validate, on_text)
+        return await _or_offline(call, lambda: offline.decide_follow_up(request))
 
     async def grade(self, request: GradeRequest) -> Outcome[Feedback]:
         q, lang = request.question, request.lang
         answer = request.answer_text()
         messages = self.messages("grade", q, request.turns, lang)
         weights = {c.id: c.weight for c in q.rubric}
-        sentences = [
-            s for t in request.turns if t.role == "candidate" and t.kind == "answer" for s in analyse(t.text)
-        ]
-        notes = offline.code_notes(request.turns, sentences, lang)
+        notes = offline.code_notes(request.turns, offline.answer_sentences(request.turns), lang)
 
         def validate(data: Any) -> Feedback:
             out = GradeOut.model_validate(data)
@@ -148,12 +140,8 @@ class OpenAIBackend:
             payload = {**out.model_dump(), "criteria": criteria, "notes": notes}
             return Feedback.model_validate(payload, context={"question": q, "answer": answer, "lang": lang})
 
-        try:
-            feedback, record = await self._structured("grade", messages, GradeOut, validate, None)
-        except StepFailed as failed:
-            failed.record.fallback = True
-            return Outcome(value=offline.grade(request), calls=[failed.record])
-        return Outcome(value=feedback, calls=[record])
+        call = self._structured("grade", messages, GradeOut, validate, None)
+        return await _or_offline(call, lambda: offline.grade(request))
 
     # --- prompts ---------------------------------------------------------------------------
 
@@ -340,6 +328,16 @@ class OpenAIBackend:
         if finish == "length":
             raise _BadReply("length", "the reply was cut off at the length limit; answer more briefly")
         return record.raw
+
+
+async def _or_offline(call: Awaitable[tuple[R, CallRecord]], fallback: Callable[[], R]) -> Outcome[R]:
+    """The model's answer, or the offline backend's when the step failed; the call is recorded either way."""
+    try:
+        value, record = await call
+    except StepFailed as failed:
+        failed.record.fallback = True
+        return Outcome(value=fallback(), calls=[failed.record])
+    return Outcome(value=value, calls=[record])
 
 
 def _about_format(exc: openai.APIStatusError) -> bool:
