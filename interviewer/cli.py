@@ -237,8 +237,8 @@ def _interactive() -> bool:
 
 def _practice(args: argparse.Namespace) -> int:
     if not args.plain and _interactive():
-        load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
-        return _run_tui(args)
+        bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
+        return _run_tui(args, bank)
     bank = load_bank(args.bank, cache_dir=bank_cache())
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
@@ -309,7 +309,7 @@ def _backend(settings: Settings, session_id: str) -> Backend:
     return OpenAIBackend(settings, session_id, memory)
 
 
-def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
+def _run_tui(args: argparse.Namespace, bank: Bank | None = None, resume: Transcript | None = None) -> int:
     from .tui.app import Context, InterviewerApp
 
     context = Context(
@@ -320,6 +320,7 @@ def _run_tui(args: argparse.Namespace, resume: Transcript | None = None) -> int:
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
         bank_cache=bank_cache(),
         extra_banks=list(getattr(args, "bank", [])),
+        bank=bank,
     )
     context.store.check_writable()
     code = InterviewerApp(context, resume=resume).run() or 0

@@ -17,6 +17,7 @@ from ..settings import Settings
 from ..store import Store, new_session_id
 
 if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
+    from ..bank import Bank
     from ..engine import Engine
     from ..llm.base import Backend
     from .prefs import SetupChoices
@@ -33,6 +34,7 @@ class Context:
     prefs_path: Path | None = None
     extra_banks: list[Path] = field(default_factory=list)
     bank_cache: Path | None = None
+    bank: Bank | None = None  # as the command line loaded it: the setup screen lists its categories
     clock: Callable[[], float] = time.monotonic
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)

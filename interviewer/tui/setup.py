@@ -53,7 +53,8 @@ class SetupScreen(Screen[None]):
         choices = load_choices(ctx.prefs_path, ctx.default_lang)
         self.lang = choices.lang
         try:
-            categories = load_bank(ctx.extra_banks, cache_dir=ctx.bank_cache).categories()
+            bank = ctx.bank or load_bank(ctx.extra_banks, cache_dir=ctx.bank_cache)
+            categories = bank.categories()
         except BankError:
             categories = []
         t = self.t
