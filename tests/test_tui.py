@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from textual.pilot import Pilot
-from textual.widgets import Markdown, TextArea
+from textual.widgets import Markdown, SelectionList, TextArea
 
+from interviewer.bank import load_bank
 from interviewer.cli import _backend
 from interviewer.domain import Lang, Transcript
 from interviewer.settings import Settings
@@ -23,6 +25,7 @@ from interviewer.tui.interview import InterviewScreen
 from interviewer.tui.prefs import SetupChoices, save_choices
 from interviewer.tui.setup import SetupScreen
 from tests.fake_openai import FakeOpenAI, Reply
+from tests.helpers import question_data
 from tests.snapshots import assert_snapshot
 
 ANSWER = "Each process has its own address space, while threads share the heap, so they need locks."
@@ -187,6 +190,20 @@ def test_the_draft_survives_closing_mid_answer(tmp_path: Path) -> None:
         assert again.screen.query_one(TextArea).text == "half an answer"
 
     drive(again, resumed)
+
+
+def test_setup_lists_the_categories_of_the_bank_it_is_given(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump([question_data()], allow_unicode=True), encoding="utf-8")
+    ctx = context(tmp_path)
+    ctx.bank = load_bank([path], include_builtin=False)  # as the command line hands it over
+    app = InterviewerApp(ctx)
+
+    async def script(pilot: Pilot[int]) -> None:
+        options = app.screen.query_one("#categories", SelectionList)
+        assert [options.get_option_at_index(i).value for i in range(options.option_count)] == ["backend"]
+
+    drive(app, script)
 
 
 def test_setup_rejects_a_bad_number_in_place(tmp_path: Path) -> None:
