@@ -15,6 +15,7 @@ TRACKS: tuple[Track, ...] = ("mlse", "mle", "backend")
 
 SCHEMA_VERSION = 1
 MIN_SCORE, MAX_SCORE = 1, 5
+WRONG_CLAIM_CAP = 2  # a criterion whose answer asserts a misconception scores at most this
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")]
@@ -66,6 +67,35 @@ class Criterion(Strict):
         return self
 
 
+def _check_cues(field: str, cues: BilingualList) -> None:
+    for lang in LANGS:
+        for cue in cues(lang):
+            if any(not _WORD.search(part) for part in cue.split("&")):
+                raise ValueError(
+                    f"{field}.{lang}: {cue!r} has a part with no letters or digits, which never matches"
+                )
+
+
+class Misconception(Strict):
+    """A wrong belief interviewers hear about a key point, and how to challenge it."""
+
+    id: Slug
+    claim: Bilingual = Field(description="the wrong claim, as a candidate would state it")
+    cues: BilingualList = Field(description="phrases that show a sentence asserts the claim")
+    correction: Bilingual = Field(description="what is true instead, shown after 'in fact'")
+    probe: Bilingual = Field(description="the follow-up that challenges the claim")
+
+    @model_validator(mode="after")
+    def _cues_have_words(self) -> Self:
+        _check_cues("cues", self.cues)
+        return self
+
+
+# Kinds of concrete evidence a project or behavioral answer can give; see grading/signals/specifics.py.
+SpecificKind = Literal["number", "before-after", "comparison", "own-role", "trade-off"]
+SPECIFIC_KINDS: tuple[SpecificKind, ...] = ("number", "before-after", "comparison", "own-role", "trade-off")
+
+
 class KeyPoint(Strict):
     """Something a strong answer covers; listed most important first."""
 
@@ -74,15 +104,18 @@ class KeyPoint(Strict):
     cues: BilingualList
     follow_up: Bilingual = Field(description="asked when the point is missing")
     deepen: Bilingual = Field(description="asked when the point is present, one level deeper")
+    hint: Bilingual | None = Field(
+        default=None, description="an angle that guides toward the point without naming it"
+    )
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    specifics: list[SpecificKind] = Field(
+        default_factory=list, description="concrete evidence that shows the point, whatever the stack"
+    )
 
     @model_validator(mode="after")
     def _cues_have_words(self) -> Self:
-        for lang in LANGS:
-            for cue in self.cues(lang):
-                if any(not _WORD.search(part) for part in cue.split("&")):
-                    raise ValueError(
-                        f"cues.{lang}: {cue!r} has a part with no letters or digits, which never matches"
-                    )
+        _check_cues("cues", self.cues)
+        _unique("misconceptions", [m.id for m in self.misconceptions])
         return self
 
 
@@ -223,6 +256,16 @@ class Feedback(BaseModel):
             for text in [*self.strengths, *self.gaps]:
                 if not matches_language(text, lang):
                     raise ValueError(f"feedback is not in the session language ({lang}): {text[:60]!r}")
+        wrong: dict[str, list[str]] = ctx.get("wrong_claims") or {}
+        for c in self.criteria:
+            claims = [_norm(w) for w in wrong.get(c.criterion_id, [])]
+            credited = [q for q in c.evidence if any(_norm(q) in w or w in _norm(q) for w in claims)]
+            if credited and c.score > WRONG_CLAIM_CAP:
+                raise ValueError(
+                    f"criterion {c.criterion_id!r} scores {c.score} crediting a wrong claim: "
+                    f"{credited[0][:60]!r}; a sentence that asserts a misconception earns nothing "
+                    f"and caps the criterion at {WRONG_CLAIM_CAP}"
+                )
         answer: str | None = ctx.get("answer")
         normalized_answer = _norm(answer) if answer is not None else ""
         for c in self.criteria:

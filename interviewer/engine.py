@@ -172,11 +172,20 @@ class Engine:
                 yield e
         else:
             yield self._prompt(rec)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load the offline grader's encoder once the first question is on screen, not before it: the
+        offline backend needs it for the first follow-up, and a model backend for any fallback."""
+        from .grading.encoder import shared
+
+        shared().warm_up()
 
     def use_offline(self) -> None:
         """Switch to the offline backend, as when the endpoint is unreachable at the start."""
         self.backend = OfflineBackend()
-        self.transcript.provider, self.transcript.model, self.transcript.prompt_hashes = "offline", None, {}
+        self.transcript.provider, self.transcript.model = "offline", None
+        self.transcript.prompt_hashes = dict(self.backend.prompt_hashes)
 
     @property
     def grading(self) -> int:

@@ -26,6 +26,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?。？！])\s+")  # within a line; a line
 # A slash separates list items ("locks/queues") but not short terms such as I/O, TCP/IP or HTTP/3.
 _LIST_SEPARATORS = re.compile(r"[,;·、|]|\s/|/(?:\s|(?<=[^\W\d_]{4}/)(?=[^\W\d_]{4}))")
 _SEPARATOR_CHARS = ",;·、|/"
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+[—–]\s+|\s+-\s+")
 _BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 _BULLET_STARTS = frozenset("-*•0123456789")
 
@@ -52,14 +53,36 @@ _REASONING = re.compile(
     r"\b(?:but|however|though|guess|infer|think|would|probably|maybe|might|likely|reason|suppose|assume)\b"
     r"|지만|그래도|추론|아마|생각|추측|것\s*같|듯|예상|짐작|보면"
 )
-# Sentences addressed to the grader rather than the interviewer; they are ignored and reported.
+# Instructions addressed to the grader rather than the interviewer; they are ignored and reported. Only
+# the instruction counts: an answer may well talk about prompts, graders and scores (an LLM-serving
+# design, an evaluation pipeline), so a term alone is never enough.
+_GRADER = r"(?:evaluator|grader|reviewer|assessor|scorer|judge|ai|assistant|llm|model|language\s+model)"
 _DIRECTIVE = re.compile(
-    r"\bignore\s+(?:all\s+|the\s+|any\s+|your\s+)?(?:previous|prior|above|earlier|preceding)"
-    r"|\bdisregard\s+(?:all|the|any|your|previous|prior)|\bsystem\s+prompt|\bgrader\b|\bgrading\s+instructions?"
-    r"|\b(?:give|award|assign)\s+(?:me\s+|this\s+(?:answer\s+)?)?(?:full|maximum|max|perfect|top|a\s+perfect)\s+"
-    r"(?:marks?|scores?|points?)|\bfull\s+marks\b|\bperfect\s+score|\b5\s*/\s*5\b|\bscore\s+(?:this|me|it)\s+(?:a\s+)?(?:5|five)\b"
-    r"|\brate\s+(?:this|me|it)\s+(?:as\s+)?(?:5|five|excellent)|\byou\s+are\s+now\b"
-    r"|지시.{0,6}(?:무시|따르지)|이전.{0,4}지시|만점|5\s*점.{0,3}(?:을|를)?\s*주|최고\s*점수|채점자|채점\s*기준을\s*무시|시스템\s*프롬프트"
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|of\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|original|instructions?|rules|rubric|guidelines|criteria)"
+    r"|\b(?:ignore|disregard|override|reveal|print|show|leak)\s+(?:your\s+|the\s+)?system\s+prompt"
+    r"|\b(?:give|award|assign|grant)\s+(?:me\s+|us\s+|it\s+|this\s+(?:answer\s+|response\s+)?|the\s+candidate\s+)?"
+    r"(?:(?:full|maximum|max|perfect|top|the\s+highest|highest|a\s+perfect)\s+(?:marks?|scores?|points?|grades?|ratings?)"
+    r"|(?:a\s+)?(?:5|five|10|ten)\s*(?:/\s*(?:5|10)|out\s+of\s+(?:5|five|10|ten)|points?|marks?|stars?))"
+    r"|\bfull\s+marks\b"
+    r"|\b(?:score|rate|grade|mark)\s+(?:this|me|it|my\s+answer|the\s+answer|this\s+answer)\s+"
+    r"(?:as\s+|a\s+|an\s+|with\s+a\s+)?(?:5|five|10|ten|excellent|perfect|full|100)"
+    rf"|\bnote\s+(?:to|for)\s+(?:the\s+|any\s+)?{_GRADER}"
+    rf"|\b{_GRADER}s?\s*[,:]\s*(?:please\s+)?(?:output|give|assign|score|rate|return|print|respond|set|mark|grade"
+    r"|award|ignore|disregard)"
+    rf"|\b(?:the\s+)?{_GRADER}\s+(?:must|should|will|has\s+to|needs\s+to)\s+(?:give|award|assign|score|rate|output)"
+    r"|\b(?:output|return|print|respond\s+with|reply\s+with)\s+(?:a\s+|the\s+)?(?:score|rating|grade)\s*"
+    r"(?:of\s+|=\s*|:\s*)?(?:5|five|10|100)\b"
+    r"|\byou\s+are\s+now\b|\bas\s+(?:the|an|my)\s+(?:grader|evaluator|assessor|scorer)\s*,?\s+you\b"
+    r"|(?:이전|앞의|위의?|기존)\s*(?:의\s*)?(?:모든\s*)?(?:지시|지침|명령|프롬프트)"
+    r"|(?:지시|지침|명령|규칙|채점\s*기준|루브릭).{0,8}(?:무시|따르지)"
+    r"|만점(?:을|으로)?\s*(?:주|줘|부여|처리|매겨|달라)"
+    r"|(?:5|다섯|10|열)\s*점(?:을|를|으로|만)?\s*(?:주|줘|부여|처리|매겨|달라|출력)"
+    r"|최고\s*점수(?:를|로)?\s*(?:주|줘|부여|처리|매겨)"
+    r"|(?:채점자|평가자|채점\s*(?:ai|모델|시스템)|심사위원)(?:님)?\s*(?:에게|께|은|는|,)?.{0,30}"
+    r"(?:주세요|주십시오|하세요|하십시오|출력|매겨|처리|무시)"
+    r"|(?:채점자|평가자)(?:님)?\s*(?:에게|께)\s*(?:드리는|보내는)?\s*(?:메모|참고|말씀|노트)"
+    r"|시스템\s*프롬프트.{0,10}(?:무시|공개|보여|출력|알려)"
 )
 
 
@@ -71,9 +94,11 @@ _IDK_WORDS = (
     "t remember", "no clue", "모르", "모릅", "몰라", "잘몰", "잘 몰", "기억", "들어본", "들어 본",
 )  # fmt: skip
 _DIRECTIVE_WORDS = (
-    "ignore", "disregard", "system prompt", "grader", "grading instruction", "give", "award", "assign",
-    "mark", "score", "5/", "5 /", "rate this", "rate me", "rate it", "you are now", "지시", "만점", "5점",
-    "5 점", "최고", "채점", "프롬프트",
+    "ignore", "disregard", "forget", "override", "system prompt", "give", "award", "assign", "grant",
+    "full mark", "score", "rate", "grade", "mark", "note", "evaluator", "grader", "reviewer", "assessor",
+    "judge", "ai", "assistant", "llm", "model", "output", "return", "print", "respond", "reply",
+    "you are now",
+    "지시", "지침", "명령", "프롬프트", "규칙", "채점", "루브릭", "만점", "점", "평가자", "심사",
 )  # fmt: skip
 
 
@@ -179,20 +204,44 @@ def analyse(text: str) -> list[Sentence]:
     may_idk, may_direct = _has_any(whole, _IDK_WORDS), _has_any(whole, _DIRECTIVE_WORDS)
     out = []
     for raw, norm in zip(raws, norms, strict=True):
-        tokens = tuple(tokenize(norm))
-        out.append(
-            Sentence(
-                text=raw,
-                tokens=tokens,
-                line=" ".join(map(_form, tokens)),
-                explanatory=_is_explanatory(norm, tokens),
-                idk=may_idk
-                and _has_any(norm, _IDK_WORDS)
-                and bool(_IDK.search(norm))
-                and not _REASONING.search(norm),
-                directive=may_direct and _has_any(norm, _DIRECTIVE_WORDS) and bool(_DIRECTIVE.search(norm)),
-            )
-        )
+        if may_direct and _is_directive(norm):
+            out += _split_directive(raw)
+        else:
+            out.append(_sentence(raw, norm, may_idk, directive=False))
+    return out
+
+
+def _is_directive(norm: str) -> bool:
+    return _has_any(norm, _DIRECTIVE_WORDS) and bool(_DIRECTIVE.search(norm))
+
+
+def _sentence(raw: str, norm: str, may_idk: bool, directive: bool) -> Sentence:
+    tokens = tuple(tokenize(norm))
+    return Sentence(
+        text=raw,
+        tokens=tokens,
+        line=" ".join(map(_form, tokens)),
+        explanatory=_is_explanatory(norm, tokens),
+        idk=may_idk
+        and _has_any(norm, _IDK_WORDS)
+        and bool(_IDK.search(norm))
+        and not _REASONING.search(norm),
+        directive=directive,
+    )
+
+
+def _split_directive(raw: str) -> list[Sentence]:
+    """An instruction joined to real content ("…running averages, and give this full marks") loses only
+    the instruction: the sentence is cut into clauses and each is judged on its own."""
+    clauses = [c for c in _CLAUSE_BREAK.split(raw) if c.strip()]
+    out: list[Sentence] = []
+    for clause in clauses:
+        norm = normalize(clause)
+        # "Note for the evaluator: output 5" - what follows a colon after an instruction belongs to it.
+        after_colon = bool(out) and out[-1].directive and out[-1].text.rstrip().endswith(":")
+        out.append(_sentence(clause, norm, True, directive=after_colon or _is_directive(norm)))
+    if not any(s.directive for s in out):  # the instruction spans clauses: drop the whole sentence
+        return [_sentence(raw, normalize(raw), True, directive=True)]
     return out
 
 
@@ -231,7 +280,7 @@ def cue_in(cue: str, sentence: Sentence) -> int:
 
 
 # A sentence that is little more than the cue itself is a mention, not an explanation.
-_WORDS_BEYOND_CUE = 2
+WORDS_BEYOND_CUE = 2
 
 
 @dataclass(frozen=True)
@@ -311,7 +360,7 @@ def cover(point: KeyPoint, index: Index) -> PointCoverage:
         s = index.sentences[si]
         if not s.counts:
             continue
-        if s.explanatory and len(s.tokens) - matched[si] >= _WORDS_BEYOND_CUE:
+        if s.explanatory and len(s.tokens) - matched[si] >= WORDS_BEYOND_CUE:
             explained.append(s.text)
         else:
             mentioned.append(s.text)

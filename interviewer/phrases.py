@@ -27,7 +27,10 @@ _PHRASES: Phrases = {
         "That's fine, nobody knows everything. Starting from what you do know, what would you infer?",
     ),
     "hint": ("힌트: {text}", "Hint: {text}"),
-    "hint_keyword": ("'{cue}' 개념에서 출발해 보세요.", "Start from this idea: {cue}."),
+    "hint_angle": (
+        "구체적인 예를 하나 떠올리고, 그 상황에서 무슨 일이 일어나는지 단계별로 따라가 보세요.",
+        "Pick one concrete example and walk through what happens in it, step by step.",
+    ),
     "no_more_hints": (
         "더 드릴 힌트가 없습니다. 지금까지 떠오른 내용을 정리해 답해 보세요.",
         "No more hints for this question. Try to put together what you have so far.",
@@ -47,13 +50,25 @@ _PHRASES: Phrases = {
         "모델 응답 문제({faults})가 있었지만 다시 요청해 해결했습니다.",
         "The model's output had problems ({faults}); asking again fixed them.",
     ),
-    # Feedback
-    "strength": ("{text}", "{text}"),
-    "gap_missing": ("빠진 내용: {text}", "Missing: {text}"),
-    "gap_mentioned": ("언급만 하고 설명하지 않음: {text}", "Mentioned but not explained: {text}"),
-    "rationale": (
-        "핵심 포인트 {total}개 중 설명 {explained}개, 언급만 {mentioned}개, 누락 {missing}개.",
-        "{explained} of {total} key points explained, {mentioned} only mentioned, {missing} missing.",
+    # Feedback: strengths quote the candidate; the bank's wording appears only under what a strong
+    # answer covers, never as something the candidate said.
+    "strength": ('{name} — 이렇게 설명했습니다: "{quote}"', '{name} — you explained it: "{quote}"'),
+    "gap_missing": ("다루지 않음: {name}", "Not covered: {name}"),
+    "gap_mentioned": (
+        '{name} — 언급했지만 설명은 없었습니다: "{quote}"',
+        '{name} — named but not explained: "{quote}"',
+    ),
+    "gap_wrong": ('"{quote}"라고 했지만, 실제로는 {correction}', 'You said "{quote}"; in fact, {correction}'),
+    "depth_explained": ("설명함", "explained"),
+    "depth_mentioned": ("언급만 함", "mentioned only"),
+    "how_term": ('{depth}(용어 일치) "{quote}".', '{depth} (exact term) "{quote}".'),
+    "how_meaning": ('{depth}(의미로 판단) "{quote}".', '{depth} (judged by meaning) "{quote}".'),
+    "how_specifics": ('{depth}(구체적 근거) "{quote}".', '{depth} (concrete evidence) "{quote}".'),
+    "how_wrong": ('틀린 주장 "{quote}".', 'wrong claim "{quote}".'),
+    "how_missing": ("다루지 않음.", "not covered."),
+    "how_generic": (
+        "수치·전후 비교·기준 비교가 없어 최대 2점입니다.",
+        "No numbers, before/after or comparison, so at most 2.",
     ),
     "note_directive": (
         "답변에 채점자에게 보내는 지시가 들어 있었습니다. 해당 지시는 무시했습니다.",
@@ -68,8 +83,19 @@ _PHRASES: Phrases = {
         "모른다고 한 뒤에도 대화를 이어간 점은 좋습니다. 다만 추론이 핵심 내용까지 이어지지는 못했습니다.",
         "Good that you kept reasoning after saying you didn't know, though it did not reach the key points.",
     ),
+    "note_generic": (
+        "구체적인 근거(수치, 전후 비교, 베이스라인이나 A/B 테스트)가 없어 "
+        "각 기준을 최대 2점으로 채점했습니다.",
+        "No concrete evidence (numbers, before and after, a baseline or an A/B test), so each criterion "
+        "is capped at 2.",
+    ),
+    "note_signals_skipped": (
+        "의미 기반 채점을 실행하지 못해 용어 일치로만 채점했습니다.",
+        "Meaning-based grading could not run here; only exact terms were matched.",
+    ),
     "note_skipped": ("이 질문은 건너뛰었습니다.", "You skipped this question."),
     "note_no_answer": ("답변이 없었습니다.", "There was no answer."),
+    "reason_wrong": ('틀린 주장에 대해 되묻기: "{quote}"', 'challenging a wrong claim: "{quote}"'),
     "reason_missing": ("'{text}' 내용이 답변에 없음", "the answer does not cover: {text}"),
     "reason_deepen": ("'{text}'를 언급했으므로 한 단계 더 질문", "covered '{text}'; going one level deeper"),
     "reason_done": ("더 물어볼 핵심 포인트가 없음", "no key point left to probe"),

@@ -33,6 +33,9 @@ class QuestionReport(BaseModel):
     hints: int
     strengths: list[str]
     gaps: list[str]
+    strong_answer: list[str] = Field(
+        default_factory=list, description="what a strong answer says on the points this one did not cover"
+    )
     notes: list[str]
     turns: list[ReportTurn]
 
@@ -98,6 +101,7 @@ def _question(r: QuestionRecord, lang: Lang) -> QuestionReport:
         hints=r.hints,
         strengths=fb.strengths if fb else [],
         gaps=fb.gaps if fb else [],
+        strong_answer=[m.what_strong_answers_say for m in fb.missed] if fb else [],
         notes=fb.notes if fb else [],
         turns=[ReportTurn(role=t.role, kind=t.kind, text=t.text) for t in r.turns],
     )
@@ -110,6 +114,7 @@ _LABELS: Phrases = {
     "not_graded": ("채점 전 종료", "ended before an answer"),
     "strengths": ("잘한 점", "Strengths"),
     "gaps": ("보완할 점", "Gaps"),
+    "strong_answer": ("좋은 답변이 다루는 내용", "What a strong answer covers"),
     "notes": ("메모", "Notes"),
     "conversation": ("대화", "Conversation"),
     "interviewer": ("면접관", "Interviewer"),
@@ -184,7 +189,13 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
                 quote = " / ".join(_cell(e) for e in q.evidence.get(cid, []))
                 lines.append(f"| {cid} | {'■' * score}{'□' * (5 - score)} {score} | {quote} |")
             lines.append("")
-        for key, items in (("strengths", q.strengths), ("gaps", q.gaps), ("notes", q.notes)):
+        sections = (
+            ("strengths", q.strengths),
+            ("gaps", q.gaps),
+            ("strong_answer", q.strong_answer),
+            ("notes", q.notes),
+        )
+        for key, items in sections:
             if items:
                 lines.append(f"**{_l(key, lang)}**")
                 lines += [f"- {item}" for item in items]

@@ -91,6 +91,10 @@ def question_data(qid: str = "backend/idempotency") -> dict[str, object]:
                     "재시도한 클라이언트는 무엇을 받아야 하나요?", "What should a retrying client get back?"
                 ),
                 "deepen": bi("저장소가 실패하면요?", "What if that store fails?"),
+                "hint": bi(
+                    "첫 요청과 재시도가 각각 무엇을 보게 되는지 비교해 보세요.",
+                    "Compare what the first call and the retry each get to see.",
+                ),
             },
             {
                 "id": "concurrent-duplicates",

@@ -111,10 +111,10 @@ def by_question(f):  # type: ignore[no-untyped-def]
 
 @by_question
 def test_model_answer_explains_most_key_points(q: Question, lang: Lang) -> None:
-    covered, _ = coverage(q, [answer_turn(q.model_answer(lang))])
-    explained = [k for k, c in covered.items() if c.status == "explained"]
-    missing = sorted(set(covered) - set(explained))
-    assert len(explained) >= 0.8 * len(covered), f"{q.id} [{lang}] model answer misses {missing}"
+    judged, _ = coverage(q, [answer_turn(q.model_answer(lang))], lang)
+    explained = [k for k, c in judged.points.items() if c.status == "explained"]
+    missing = sorted(set(judged.points) - set(explained))
+    assert len(explained) >= 0.8 * len(judged.points), f"{q.id} [{lang}] model answer misses {missing}"
 
 
 @by_question

@@ -161,12 +161,15 @@ def test_hints_are_recorded_and_run_out(bank: Bank, tmp_path: Path) -> None:
     assert fb is not None and "You used 3 hint(s)." in fb.notes
 
 
-def test_a_hint_on_a_follow_up_names_an_idea_of_the_point_it_probes(bank: Bank, tmp_path: Path) -> None:
+def test_a_hint_on_a_follow_up_gives_an_angle_on_the_point_it_probes(bank: Bank, tmp_path: Path) -> None:
     engine = make(bank, tmp_path, questions=1)
     start(engine)
     send(engine, KEY)  # the follow-up now probes the stored result
     first, second = (send(engine, Command(kind="hint"))[-1] for _ in range(2))
-    assert isinstance(first, HintGiven) and first.text == "Hint: Start from this idea: stores, result."
+    assert (
+        isinstance(first, HintGiven)
+        and first.text == "Hint: Compare what the first call and the retry each get to see."
+    )
     assert (
         isinstance(second, HintGiven)
         and second.text == "Hint: What if both copies arrive at the same moment?"
@@ -238,6 +241,7 @@ def test_empty_answer_is_asked_again_then_recorded_as_no_answer(bank: Bank, tmp_
 
 class SpyBackend(OfflineBackend):
     def __init__(self) -> None:
+        super().__init__()
         self.grades: list[GradeRequest] = []
         self.follow_ups: list[FollowUpRequest] = []
 

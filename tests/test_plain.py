@@ -134,6 +134,15 @@ def _saved_answers(data_dir: Path) -> list[str]:
         return []
 
 
+def _follow_up_saved(data_dir: Path) -> bool:
+    files = list((data_dir / "sessions").glob("*.json")) if (data_dir / "sessions").is_dir() else []
+    try:
+        t = Transcript.model_validate_json(files[0].read_bytes()) if files else None
+    except ValueError:
+        return False
+    return t is not None and any(turn.kind in ("follow_up", "deepen") for turn in t.records[0].turns)
+
+
 def test_sigkill_between_answers_loses_nothing(tmp_path: Path) -> None:
     proc = spawn(tmp_path)
     assert proc.stdin is not None
@@ -157,6 +166,8 @@ def test_ctrl_c_keeps_the_draft_and_prints_the_resume_command(tmp_path: Path) ->
     proc.stdin.write(piped(ANSWERS[0]) + "a draft line\n")
     proc.stdin.flush()
     _wait_for(lambda: _saved_answers(tmp_path) == ANSWERS[:1])
+    # The first follow-up may wait for the grader's encoder to finish loading in the background.
+    _wait_for(lambda: _follow_up_saved(tmp_path))
     time.sleep(0.5)  # let the draft line be read after the follow-up is shown
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..bank import Bank
+from ..bank import Bank, fingerprint
 from ..domain import Turn
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
 from ..store import write_atomic
@@ -32,6 +32,14 @@ class FollowUpResult(BaseModel):
     text: str | None = None
 
 
+class ItemFeedback(BaseModel):
+    """What the candidate would read, so a reviewer can judge the feedback and not only the score."""
+
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
 class ItemResult(BaseModel):
     id: str
     question_id: str
@@ -40,6 +48,7 @@ class ItemResult(BaseModel):
     label: Label
     predicted: Predicted
     follow_up: FollowUpResult
+    feedback: ItemFeedback = Field(default_factory=ItemFeedback)
     latency_s: float = 0.0
     invalid: bool = Field(default=False, description="a model reply failed validation at least once")
     fallback: bool = Field(default=False, description="the offline backend stood in for a step")
@@ -60,12 +69,14 @@ class EvalRun(BaseModel):
     items: list[ItemResult]
 
 
-def cache_key(backend: Backend, item: Item) -> str:
+def cache_key(backend: Backend, item: Item, bank: Bank) -> str:
     ident = {
         "provider": backend.provider,
         "model": backend.model,
         "prompts": backend.prompt_hashes,
         "item": item.model_dump(mode="json"),
+        # A bank edit (a new misconception, a changed cue) changes the grade as much as a prompt edit.
+        "question": fingerprint([item.resolve(bank)]),
     }
     return hashlib.sha256(json.dumps(ident, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
 
@@ -84,7 +95,7 @@ async def evaluate(
 
     async def one(item: Item) -> ItemResult:
         nonlocal done
-        path = cache_dir / f"{cache_key(backend, item)}.json" if cache_dir else None
+        path = cache_dir / f"{cache_key(backend, item, bank)}.json" if cache_dir else None
         result = _cached(path)
         if result is None:
             async with gate:
@@ -134,6 +145,7 @@ async def _run(item: Item, bank: Bank, backend: Backend) -> ItemResult:
         label=item.label,
         predicted=Predicted(overall=fb.overall, criteria={c.criterion_id: c.score for c in fb.criteria}),
         follow_up=FollowUpResult(action=fu.action, target=fu.target, text=fu.text),
+        feedback=ItemFeedback(strengths=fb.strengths, gaps=fb.gaps, notes=fb.notes),
         latency_s=round(time.monotonic() - started, 4),
         invalid=any(c.faults for c in calls),
         fallback=any(c.fallback for c in calls),

