@@ -186,6 +186,14 @@ def _is_list(norm: str) -> bool:
     return short / len(fragments) >= 0.6
 
 
+def names_a_list(norm: str) -> bool:
+    """Three or more items named in a row inside prose: "L1, L2, dropout and batch norm all help"."""
+    if sum(map(norm.count, _SEPARATOR_CHARS)) < 2:
+        return False
+    fragments = [f for f in _LIST_SEPARATORS.split(norm) if f.strip()]
+    return sum(1 for f in fragments if len(tokenize(f)) <= 2) >= 2
+
+
 def tokenize(norm: str) -> list[str]:
     # \w also takes "_", which separates words here; the plain pattern is faster when there is none.
     return (_TOKEN if "_" in norm else _WORD).findall(norm)

@@ -56,7 +56,7 @@ _PHRASES: Phrases = {
     "gap_missing": ("다루지 않음: {name}", "Not covered: {name}"),
     "gap_mentioned": (
         '{name} — 언급했지만 설명은 없었습니다: "{quote}"',
-        '{name} — named but not explained: "{quote}"',
+        '{name} — touched on but not explained: "{quote}"',
     ),
     "gap_wrong": ('"{quote}"라고 했지만, 실제로는 {correction}', 'You said "{quote}"; in fact, {correction}'),
     "depth_explained": ("설명함", "explained"),

@@ -93,13 +93,13 @@ def test_wrong_claim_signal_by_cues(text: str, wrong: bool) -> None:
     [
         ("p95 latency went from 900 ms to 210 ms after the change.", {"number", "before-after"}),
         ("지연 시간이 900ms에서 210ms로 줄었습니다.", {"number", "before-after"}),
-        ("We ran an A/B test against the old ranking as the control group.", {"comparison"}),
+        ("We ran an A/B test against the old ranking as the control group.", {"comparison", "own-role"}),
         (
             "I decided to keep Postgres instead of adding a queue, and the trade-off was latency.",
             {"own-role", "trade-off"},
         ),
         ("제가 설계했고, 대신 운영 부담이 늘어나는 단점은 감수했습니다.", {"own-role", "trade-off"}),
-        ("We used the latest state-of-the-art models and improved performance a lot.", set()),
+        ("We used the latest state-of-the-art models and improved performance a lot.", {"own-role"}),
         ("최신 모델을 써서 성능을 많이 올렸고 임팩트가 컸습니다.", set()),
     ],
     ids=[

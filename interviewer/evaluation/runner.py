@@ -181,6 +181,10 @@ def compute(results: list[ItemResult]) -> dict[str, float | int | None]:
         "criteria_mae": m.mae([float(p) for p in crit_pred], [float(g) for g in crit_gold])
         if crit_gold
         else None,
+        "mean_predicted": sum(pred_f) / len(pred_f) if pred_f else None,
+        "mean_label": sum(gold) / len(gold) if gold else None,
+        "pairs_ordered": pairs_ordered(results),
+        "concrete_minus_generic": concrete_minus_generic(results),
         "follow_up_targeting": hits / len(targeted) if targeted else None,
         "invalid_output_rate": sum(r.invalid for r in results) / len(results) if results else None,
         "fallback_rate": sum(r.fallback for r in results) / len(results) if results else None,
@@ -192,6 +196,41 @@ def compute(results: list[ItemResult]) -> dict[str, float | int | None]:
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in out.items()}  # NaN -> None
 
 
+def pairs_ordered(results: list[ItemResult]) -> float | None:
+    """Of the pairs of answers to one question with different labels, the share the grader puts in the
+    same order (a tie is not an order): the figure that matters to someone comparing two attempts."""
+    by_question: dict[str, list[ItemResult]] = defaultdict(list)
+    for r in results:
+        by_question[r.question_id].append(r)
+    right = total = 0
+    for group in by_question.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if a.label.overall == b.label.overall:
+                    continue
+                total += 1
+                label_order = a.label.overall > b.label.overall
+                right += a.predicted.overall != b.predicted.overall and (
+                    (a.predicted.overall > b.predicted.overall) == label_order
+                )
+    return right / total if total else None
+
+
+def concrete_minus_generic(results: list[ItemResult]) -> float | None:
+    """Mean predicted gap between a concrete and a generic answer to the same question."""
+    by_question: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        for tag in ("concrete", "generic"):
+            if tag in r.tags:
+                by_question[r.question_id][tag].append(r.predicted.overall)
+    gaps = [
+        sum(g["concrete"]) / len(g["concrete"]) - sum(g["generic"]) / len(g["generic"])
+        for g in by_question.values()
+        if g["concrete"] and g["generic"]
+    ]
+    return sum(gaps) / len(gaps) if gaps else None
+
+
 def breakdown(
     results: list[ItemResult], key: Callable[[ItemResult], list[str]]
 ) -> dict[str, dict[str, float | int | None]]:
@@ -199,7 +238,7 @@ def breakdown(
     for r in results:
         for k in key(r):
             groups[k].append(r)
-    wanted = ("items", "exact", "within_one", "mae")
+    wanted = ("items", "mean_predicted", "mean_label", "exact", "within_one", "mae")
     return {k: {name: compute(v)[name] for name in wanted} for k, v in sorted(groups.items())}
 
 

@@ -11,6 +11,10 @@ METRICS = (
     ("qwk", "quadratic weighted kappa"),
     ("spearman", "Spearman"),
     ("mae", "mean absolute error"),
+    ("mean_predicted", "mean predicted overall"),
+    ("mean_label", "mean label"),
+    ("pairs_ordered", "same-question pairs ordered"),
+    ("concrete_minus_generic", "concrete minus generic"),
     ("criteria_exact", "criteria: exact"),
     ("criteria_within_one", "criteria: within one"),
     ("criteria_mae", "criteria: MAE"),
@@ -41,7 +45,8 @@ def terminal_table(run: EvalRun) -> str:
         lines.append(f"\n{title}:")
         for name, values in groups.items():
             lines.append(
-                f"  {name:<20} n={values['items']:<4} exact {fmt(values['exact'])}  "
+                f"  {name:<20} n={values['items']:<4} mean {fmt(values.get('mean_predicted'))} "
+                f"(label {fmt(values.get('mean_label'))})  exact {fmt(values['exact'])}  "
                 f"within-one {fmt(values['within_one'])}  MAE {fmt(values['mae'])}"
             )
     return "\n".join(lines)
@@ -62,11 +67,12 @@ def markdown_report(run: EvalRun) -> str:
             "",
             f"## {title}",
             "",
-            "| group | items | exact | within one | MAE |",
-            "|---|---|---|---|---|",
+            "| group | items | mean predicted | mean label | exact | within one | MAE |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {name} | {v['items']} | {fmt(v['exact'])} | {fmt(v['within_one'])} | {fmt(v['mae'])} |"
+            f"| {name} | {v['items']} | {fmt(v.get('mean_predicted'))} | {fmt(v.get('mean_label'))} | "
+            f"{fmt(v['exact'])} | {fmt(v['within_one'])} | {fmt(v['mae'])} |"
             for name, v in groups.items()
         ]
     worst = sorted(run.items, key=lambda r: -abs(r.predicted.overall - r.label.overall))[:10]

@@ -37,6 +37,7 @@ class PointJudgement:
 class Assessment:
     points: dict[str, PointJudgement]
     generic: bool = False  # asks for specifics, gives none
+    ceiling: int = 5  # the most any criterion can score, lowered by wrong claims
     skipped: tuple[str, ...] = field(default=())  # signals that could not run
 
     def wrong(self) -> list[PointJudgement]:
@@ -50,8 +51,27 @@ def judge(
     for f in findings:
         by_point.setdefault(f.key_point, []).append(f)
     points = {kp.id: _judge_point(ctx, kp, by_point.get(kp.id, [])) for kp in ctx.question.key_points}
+    wrong = sum(1 for p in points.values() if p.status == "wrong")
+    if wrong >= DOUBT_AFTER:
+        points = {k: _doubt(p, by_point.get(k, [])) for k, p in points.items()}
     asks_specifics = any(kp.specifics for kp in ctx.question.key_points)
-    return Assessment(points, generic=asks_specifics and not concrete, skipped=skipped)
+    ceiling = CEILING_AFTER_WRONG.get(min(wrong, max(CEILING_AFTER_WRONG)), 5)
+    return Assessment(points, generic=asks_specifics and not concrete, ceiling=ceiling, skipped=skipped)
+
+
+DOUBT_AFTER = 1
+# A strict interviewer who hears one confident wrong claim on a topic gives no criterion of it top marks;
+# after two, none above 2.
+CEILING_AFTER_WRONG = {0: 5, 1: 3, 2: 2}
+
+
+def _doubt(p: PointJudgement, findings: list[Finding]) -> PointJudgement:
+    """After a wrong claim, a term alone no longer shows understanding: the point needs its meaning."""
+    if p.status != "explained" or p.how != "term":
+        return p
+    if any(f.signal == "meaning" and f.depth == "explained" for f in findings):
+        return p
+    return PointJudgement(p.key_point, "mentioned", "term", p.evidence)
 
 
 def _judge_point(ctx: AnswerContext, kp: KeyPoint, findings: list[Finding]) -> PointJudgement:

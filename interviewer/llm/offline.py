@@ -141,6 +141,7 @@ def grade(request: GradeRequest, encoder: Encoder | object | None = _DEFAULT) ->
         score = MIN_SCORE if credit == 0 else min(5, 1 + int(4 * credit + 0.5))
         if any(p.status == "wrong" for p in marks) or judged.generic:
             score = min(score, CAPPED)
+        score = min(score, judged.ceiling)
         credited = [p for p in marks if p.status in ("explained", "mentioned")]
         evidence = (
             list(dict.fromkeys(e for p in credited for e in p.evidence))[:3] if score > MIN_SCORE else []

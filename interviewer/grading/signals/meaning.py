@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 
-from ...matching import normalize
+from ...matching import names_a_list, normalize
 from ..context import AnswerContext
 from ..encoder import Encoder, similarity
 from ..findings import Depth, Finding
 from ..polarity import contrastive, negated
 
 # Calibrated on the labelled set and the bank's model answers (see README, "How grading works").
-EXPLAINED = 0.55
-MENTIONED = 0.48
+EXPLAINED = 0.5
+MENTIONED = 0.45
 NEAR_BEST = 0.05
 MIN_TOKENS = 4
 _HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -75,7 +75,9 @@ class MeaningSignal:
                     if affirmed < MENTIONED or affirmed <= to_question:
                         continue
                     score = affirmed
-                depth: Depth = "explained" if score >= EXPLAINED else "mentioned"
+                # A sentence that names several things in a row is about all of them and explains none.
+                close = score >= EXPLAINED and not names_a_list(norm)
+                depth: Depth = "explained" if close else "mentioned"
                 out.append(Finding(kp.id, "supports", si, self.name, depth, strength=score))
         return out
 

@@ -35,14 +35,13 @@ _COMPARISON = re.compile(
     r"|대조군|베이스라인|기준선|비교(?:했|해\s*보|하니|해서|한\s*결과)|a/b\s*테스트|벤치마크|부하\s*테스트|측정|프로파일|카나리|섀도"
 )
 _OWN_ROLE = re.compile(
-    r"\bi\s+(?:\w+\s+)?(?:decided|designed|built|proposed|led|owned|wrote|measured|profiled|implemented|chose"
-    r"|argued|pushed|suggested|ran|took|volunteered|introduced|set\s+up|noticed|found|analy[sz]ed|rewrote"
-    r"|migrated|fixed|investigated|pitched|convinced|drove|started|traced|benchmarked|shipped|launched|added"
-    r"|removed|replaced|reduced|cut|moved|switched|rolled\s+out|deployed|tested|tried|learned|asked|told"
-    r"|spent|owned|was\s+responsible|was\s+in\s+charge)\b"
-    r"|\bmy\s+(?:role|part|job|responsibility|decision|proposal|mistake)\b"
-    r"|(?:제가|내가|저는|저희가|저희는).{0,40}?(?:설계|제안|결정|주도|구현|맡|담당|측정|분석|작성|만들|도입|개발|리드"
-    r"|추적|찾아|고쳤|수정|바꿨|바꾸|설득|프로파일|옮겼|재작성)"
+    # "I/we" and a verb in the past tense: what the candidate did, not how things work in general.
+    r"\b(?:i|we)\s+(?:\w+\s+)?(?:\w+ed|built|wrote|ran|took|found|led|drove|chose|made|cut|set\s+up|spent"
+    r"|shipped|told|saw|got|did|began|kept|put|brought|thought|sent|went|gave|sat|stood|won|lost|split|rewrote"
+    r"|was\s+responsible|was\s+in\s+charge)\b"
+    r"|\bmy\s+(?:role|part|job|responsibility|decision|proposal|mistake|team)\b"
+    # Korean: a first-person subject and a past-tense ending in the same sentence.
+    r"|(?:제가|내가|저는|저희가|저희는|저희\s*팀|우리\s*팀|제\s*역할)[^.?!]{0,80}?(?:했|었|았|였|웠|렸|켰|봤|냈|췄|뒀|줬|썼|만든|맡)"
 )
 _TRADE_OFF = re.compile(
     r"\btrade-?offs?\b|\bdownside|\bat\s+the\s+cost\s+of|\bthe\s+cost\s+was|\bgave\s+up\b|\binstead\s+of\b"
