@@ -254,6 +254,7 @@ def engine_overhead() -> None:
 
 
 def offline_throughput() -> None:
+    """The exact-term signals alone: what every grade costs before the encoder's share."""
     from interviewer.evaluation.dataset import load_dataset
 
     bank = load_bank()
@@ -273,15 +274,93 @@ def offline_throughput() -> None:
         graded = 0
         while time.process_time() - start < 3:
             for r in requests:
-                grade(r)
+                grade(r, None)
             graded += len(requests)
         rate = graded / (time.process_time() - start)
         row(
-            f"offline grading throughput, one core, {what} (mean {words:.0f} words)",
+            f"exact-term signals alone, one core, {what} (mean {words:.0f} words)",
             f"{rate:,.0f} answers/s",
-            "≥ 2,000/s",
-            rate >= 2000,
+            "reported",
+            True,
         )
+
+
+def grading_with_meaning() -> None:
+    """A whole offline grade of a 300-word answer, the encoder included, on sentences it has never seen
+    (each answer is made of model-answer sentences of other questions, each tagged so the memo misses)."""
+    import random
+
+    from interviewer.grading.encoder import Encoder
+    from interviewer.llm.offline import OfflineBackend
+
+    bank = load_bank()
+    questions = sorted(bank.questions.values(), key=lambda q: q.id)
+    rng = random.Random(7)
+    pool = [s.strip() + " " for q in questions for s in q.model_answer("en").split(". ") if len(s.split()) > 6]
+    encoder = Encoder()
+    encoder.encode(["warm up"])  # loading the weights is off the critical path (see the next figure)
+    backend = OfflineBackend(encoder)
+    times = []
+    for n in range(60):
+        q = questions[n % len(questions)]
+        words: list[str] = []
+        while len(words) < 300:
+            words += f"{rng.choice(pool)}(case {n}-{len(words)}).".split()
+        request = GradeRequest(question=q, turns=[answer_turn(" ".join(words[:300]))], lang="en")
+        start = time.process_time()
+        asyncio.run(backend.grade(request))
+        times.append(time.process_time() - start)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    row(
+        "grading a 300-word answer with every signal, encoder included, one core",
+        f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
+        "p95 ≤ 60 ms",
+        p95 <= 0.060,
+    )
+
+
+# A fresh process up to the first question on screen, with the grader as shipped or without its encoder.
+FIRST_QUESTION = """
+import asyncio, sys, tempfile, time
+from pathlib import Path
+from interviewer.bank import load_bank
+from interviewer.domain import Plan
+from interviewer.engine import Engine, new_transcript
+from interviewer.events import Prompt
+from interviewer.llm.offline import OfflineBackend
+from interviewer.store import Store
+
+backend = OfflineBackend() if sys.argv[1] == "encoder" else OfflineBackend(None)
+bank = load_bank()
+engine = Engine(new_transcript(Plan(questions=1), bank, backend), backend, Store(Path(tempfile.mkdtemp())))
+
+async def first() -> None:
+    async for e in engine.start():
+        if isinstance(e, Prompt):
+            return
+
+asyncio.run(first())
+print(time.monotonic())  # system-wide on Linux, so the parent can subtract its own reading
+"""
+
+
+def first_question() -> None:
+    def once(mode: str) -> float:
+        start = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_QUESTION, mode], check=True, cwd=ROOT, capture_output=True, text=True
+        )
+        return float(out.stdout.strip()) - start
+
+    runs = 7
+    shipped = min(once("encoder") for _ in range(runs))
+    lexical = min(once("none") for _ in range(runs))
+    row(
+        "first question on screen, grader with its encoder vs without (fresh process)",
+        f"{shipped * 1000:.0f} ms vs {lexical * 1000:.0f} ms = {shipped / lexical:.2f}×",
+        "≤ 1.10×",
+        shipped / lexical <= 1.10,
+    )
 
 
 # 6-8. model-backed figures against the fake server ------------------------------------------------
@@ -558,6 +637,8 @@ def main() -> None:
     print("interviewer benchmarks", flush=True)
     bank_loading()
     offline_throughput()
+    grading_with_meaning()
+    first_question()
     engine_overhead()
     startup()
     model_backed()

@@ -298,6 +298,10 @@ def _settings(args: argparse.Namespace, **defaults: str) -> Settings:
 
 
 def _backend(settings: Settings, session_id: str) -> Backend:
+    from .grading.encoder import configure
+
+    # The offline grader serves every backend (as the stand-in when a model fails), so it is set up first.
+    configure(settings.meaning, bank_cache())
     if settings.resolved_provider() == "offline":
         from .llm.offline import OfflineBackend
 

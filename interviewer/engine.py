@@ -179,7 +179,9 @@ class Engine:
         offline backend needs it for the first follow-up, and a model backend for any fallback."""
         from .grading.encoder import shared
 
-        shared().warm_up()
+        encoder = shared()
+        if encoder is not None:
+            encoder.warm_up()
 
     def use_offline(self) -> None:
         """Switch to the offline backend, as when the endpoint is unreachable at the start."""

@@ -1,6 +1,6 @@
 """User settings: command-line flags over environment variables over the config file.
 
-Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, INTERVIEWER_STREAM,
+Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, INTERVIEWER_STREAM, INTERVIEWER_MEANING,
 OPENAI_API_KEY, OPENAI_BASE_URL. Config file: config.toml in the user config dir (or INTERVIEWER_CONFIG).
 """
 
@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     stream: bool | None = Field(
         default=None,
         description="unset: interviews stream, eval and regrade do not; false for servers without SSE",
+    )
+    meaning: bool = Field(
+        default=True,
+        description="the offline grader also judges by meaning (a sentence encoder, about 2 s to load once "
+        "per run, in the background); false: exact terms and authored wrong claims only",
     )
     prices: dict[str, Price] = Field(default_factory=dict, description="model name -> price per 1M tokens")
 

@@ -120,7 +120,10 @@ def test_specifics_credit_the_points_that_ask_for_them() -> None:
     data = question_data()
     data["key_points"][1]["specifics"] = ["number", "before-after"]  # type: ignore[index]
     q = Question.model_validate(data)
-    text = "After I shipped the change, the duplicate charge rate went from 0.4% to 0.01% of payments."
+    text = (
+        "Our clients send an idempotency key with every payment request. "
+        "After I shipped the change, the duplicate charge rate went from 0.4% to 0.01% of payments."
+    )
     found = SpecificsSignal().observe(ctx(text, q))
     assert {(f.key_point, f.detail) for f in found} == {
         ("stored-result", "number"),
@@ -136,6 +139,9 @@ def test_specifics_credit_the_points_that_ask_for_them() -> None:
     )
     assert generic.generic and not assess(q, analyse(text), "en", None).generic
     assert is_concrete(ctx(text, q))
+    # The same numbers in an answer about something else show nothing about this question.
+    off_topic = "After I shipped the new oven, my bread baking time went from 90 to 40 minutes."
+    assert assess(q, analyse(off_topic), "en", None).points["stored-result"].status == "missing"
 
 
 def test_a_wrong_claim_decides_its_point_even_next_to_the_right_words() -> None:

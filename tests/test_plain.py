@@ -24,8 +24,15 @@ ANSWERS = [
 PRACTICE = ["practice", "--plain", "--questions", "2", "--follow-ups", "1", "--lang", "en", "--seed", "5"]
 
 
-def env(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "INTERVIEWER_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+def env(data_dir: Path, meaning: bool = False) -> dict[str, str]:
+    """Plain-mode children. These tests are about input, saving and exits, not grading, so the grader's
+    encoder (about 2 s of CPU per process) is off unless asked for; test_grading covers it end to end."""
+    return {
+        **os.environ,
+        "INTERVIEWER_DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+        "INTERVIEWER_MEANING": str(meaning).lower(),
+    }
 
 
 def cli(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

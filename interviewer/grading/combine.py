@@ -47,9 +47,13 @@ class Assessment:
 def judge(
     ctx: AnswerContext, findings: list[Finding], concrete: bool, skipped: tuple[str, ...]
 ) -> Assessment:
+    # Specifics show a point only in an answer that is about the question at all: "I cooked pasta" has
+    # an own role in it, and a page size has a number.
+    on_topic = any(f.kind == "supports" for f in findings)
     by_point: dict[str, list[Finding]] = {}
     for f in findings:
-        by_point.setdefault(f.key_point, []).append(f)
+        if f.kind != "specific" or on_topic:
+            by_point.setdefault(f.key_point, []).append(f)
     points = {kp.id: _judge_point(ctx, kp, by_point.get(kp.id, [])) for kp in ctx.question.key_points}
     wrong = sum(1 for p in points.values() if p.status == "wrong")
     if wrong >= DOUBT_AFTER:

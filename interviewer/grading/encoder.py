@@ -48,6 +48,7 @@ class Encoder:
         self._embedder = embedder
         self._lock = threading.Lock()
         self._memo: dict[str, Vectors] = {}
+        self.cache_dir = cache_dir
         self._cache_file = cache_dir / f"embeddings-{NAME}-{_version()}.npz" if cache_dir else None
         self._cache_loaded = False
         self._dirty = False
@@ -161,13 +162,25 @@ def similarity(a: Vectors, b: Vectors) -> Vectors:
 
 
 _shared: Encoder | None = None
+_enabled = True
+_cache_dir: Path | None = None
 _shared_lock = threading.Lock()
 
 
-def shared(cache_dir: Path | None = None) -> Encoder:
-    """The process's encoder: the model is large, so every grader in a process uses one copy."""
+def configure(enabled: bool, cache_dir: Path | None = None) -> None:
+    """Set from the user's settings before the first grade: whether meaning counts, and where the
+    key-point vectors are cached between runs."""
+    global _shared, _enabled, _cache_dir
+    with _shared_lock:
+        if (enabled, cache_dir) != (_enabled, _cache_dir):
+            _enabled, _cache_dir, _shared = enabled, cache_dir, None
+
+
+def shared() -> Encoder | None:
+    """The process's encoder (the model is large, so every grader in a process shares one), or None
+    when the user turned meaning off."""
     global _shared
     with _shared_lock:
-        if _shared is None:
-            _shared = Encoder(cache_dir=cache_dir)
+        if _enabled and _shared is None:
+            _shared = Encoder(cache_dir=_cache_dir)
         return _shared

@@ -14,12 +14,13 @@ import re
 from ...matching import names_a_list, normalize
 from ..context import AnswerContext
 from ..encoder import Encoder, similarity
+from ..reference import reference_points
 from ..findings import Depth, Finding
 from ..polarity import contrastive, negated
 
 # Calibrated on the labelled set and the bank's model answers (see README, "How grading works").
 EXPLAINED = 0.5
-MENTIONED = 0.45
+MENTIONED = 0.5
 NEAR_BEST = 0.05
 MIN_TOKENS = 4
 _HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -43,7 +44,10 @@ class MeaningSignal:
         if not picked:
             return []
         targets = [t for kp in q.key_points for t in (kp.text.ko, kp.text.en)]
-        anchors = self.encoder.encode([*targets, q.text.ko, q.text.en], keep=True)
+        texts_elsewhere, owners = reference_points(self.encoder.cache_dir)
+        elsewhere = [t for t, owner in zip(texts_elsewhere, owners, strict=True) if owner != q.id]
+        anchors = self.encoder.encode([*targets, q.text.ko, q.text.en, *elsewhere], keep=True)
+        n_own = len(targets) + 2
         texts = [ctx.sentences[i].text for i in picked]
         # A sentence that denies something may still assert the point in another clause: "we cannot rely on
         # batch statistics, so it uses running averages". Its clauses are scored too.
@@ -58,7 +62,8 @@ class MeaningSignal:
         out = []
         for row, si in enumerate(picked):
             norm = normalize(texts[row])
-            to_question = float(sims[row, -2:].max())
+            to_question = float(sims[row, n_own - 2 : n_own].max())
+            to_elsewhere = float(sims[row, n_own:].max()) if elsewhere else -1.0
             scores = [float(sims[row, 2 * k : 2 * k + 2].max()) for k in range(len(q.key_points))]
             best = max(scores)
             for k, kp in enumerate(q.key_points):
@@ -66,6 +71,9 @@ class MeaningSignal:
                 # A restatement of the question is closer to it than to any point: it explains nothing.
                 # Points of one question are related; a sentence states the one it is closest to.
                 if score < MENTIONED or score <= to_question or score < best - NEAR_BEST:
+                    continue
+                # Another question's point fits the sentence better: it is an answer to that question.
+                if score < to_elsewhere - NEAR_BEST:
                     continue
                 same_language = kp.text.ko if _HANGUL.search(norm) else kp.text.en
                 if negated(norm) != negated(normalize(same_language)) and not contrastive(norm):
