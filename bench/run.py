@@ -296,7 +296,9 @@ def grading_with_meaning() -> None:
     bank = load_bank()
     questions = sorted(bank.questions.values(), key=lambda q: q.id)
     rng = random.Random(7)
-    pool = [s.strip() + " " for q in questions for s in q.model_answer("en").split(". ") if len(s.split()) > 6]
+    pool = [
+        s.strip() + " " for q in questions for s in q.model_answer("en").split(". ") if len(s.split()) > 6
+    ]
     encoder = Encoder()
     encoder.encode(["warm up"])  # loading the weights is off the critical path (see the next figure)
     backend = OfflineBackend(encoder)

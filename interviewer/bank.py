@@ -120,6 +120,9 @@ def load_bank(
         files += found
     if problems:
         raise BankError(problems)
+    # A file named twice (a shipped bank file passed to `bank validate`, a folder and a file in it) is one
+    # file: read it once rather than report every question in it as a duplicate of itself.
+    files = list({f.resolve(): f for f in files}.values())
     key = _cache_key(files)
     cached = _read_cache(cache_dir, key)
     if cached is not None:

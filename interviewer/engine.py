@@ -177,11 +177,15 @@ class Engine:
     def _warm_up(self) -> None:
         """Load the offline grader's encoder once the first question is on screen, not before it: the
         offline backend needs it for the first follow-up, and a model backend for any fallback."""
+        from functools import partial
+
         from .grading.encoder import shared
+        from .grading.reference import reference_texts
 
         encoder = shared()
         if encoder is not None:
-            encoder.warm_up()
+            # The bank's key points are the background every meaning match is checked against.
+            encoder.warm_up(partial(reference_texts, encoder.cache_dir))
 
     def use_offline(self) -> None:
         """Switch to the offline backend, as when the endpoint is unreachable at the start."""

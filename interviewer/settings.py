@@ -1,7 +1,8 @@
 """User settings: command-line flags over environment variables over the config file.
 
-Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, INTERVIEWER_STREAM, INTERVIEWER_MEANING,
-OPENAI_API_KEY, OPENAI_BASE_URL. Config file: config.toml in the user config dir (or INTERVIEWER_CONFIG).
+Environment: INTERVIEWER_PROVIDER, INTERVIEWER_MODEL, INTERVIEWER_DATA_DIR, INTERVIEWER_STREAM,
+INTERVIEWER_MEANING, OPENAI_API_KEY, OPENAI_BASE_URL. Config file: config.toml in the user config dir
+(or INTERVIEWER_CONFIG).
 """
 
 from __future__ import annotations

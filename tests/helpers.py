@@ -79,6 +79,24 @@ def question_data(qid: str = "backend/idempotency") -> dict[str, object]:
                     "같은 요청이 두 번 오면 어떻게 알아보나요?", "How do you recognise a repeated request?"
                 ),
                 "deepen": bi("그 키는 얼마나 보관하나요?", "How long do you keep those keys?"),
+                "misconceptions": [
+                    {
+                        "id": "key-from-server",
+                        "claim": bi(
+                            "멱등 키는 서버가 요청을 받은 뒤에 새로 만듭니다.",
+                            "The server generates a new idempotency key for every request it receives.",
+                        ),
+                        "cues": {"ko": ["서버가 & 멱등 키 & 만들"], "en": ["server generate"]},
+                        "correction": bi(
+                            "키는 클라이언트가 한 번 만들어 재시도에도 그대로 보냅니다.",
+                            "the client creates the key once and resends the same key on every retry.",
+                        ),
+                        "probe": bi(
+                            "서버가 키를 만든다면, 재시도한 요청은 어떻게 같은 요청으로 알아볼까요?",
+                            "If the server makes the key, how does it recognise a retry as the same request?",
+                        ),
+                    }
+                ],
             },
             {
                 "id": "stored-result",

@@ -251,3 +251,11 @@ def test_warm_load_reads_the_cache_and_notices_edits(tmp_path: Path) -> None:
     write(path, [data])
     with pytest.raises(BankError):  # a broken edit is reported, never hidden by the cache
         load_bank([path], include_builtin=False, cache_dir=cache)
+
+
+def test_a_shipped_file_named_again_is_read_once() -> None:
+    from interviewer.resources import builtin_bank_dir
+
+    shipped = load_bank()
+    again = load_bank([builtin_bank_dir() / "cs.yaml", builtin_bank_dir()])
+    assert set(again.questions) == set(shipped.questions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from interviewer.grading.signals.meaning import MeaningSignal
 from interviewer.grading.signals.misconception import WrongClaimSignal
 from interviewer.grading.signals.specifics import SpecificsSignal, is_concrete, kinds_in
 from interviewer.matching import analyse
-from tests.helpers import bi, question_data
+from tests.helpers import question_data
 
 
 class WordHashEmbedder:
@@ -31,26 +32,7 @@ class WordHashEmbedder:
 
 
 def question(**changes: object) -> Question:
-    data = question_data()
-    kp = data["key_points"][0]  # type: ignore[index]
-    kp["misconceptions"] = [
-        {
-            "id": "key-from-server",
-            "claim": bi(
-                "멱등 키는 서버가 요청을 받은 뒤에 새로 만듭니다.",
-                "The server generates a new idempotency key for every request it receives.",
-            ),
-            "cues": {"ko": ["서버가 & 멱등 키 & 만들"], "en": ["server generate"]},
-            "correction": bi(
-                "키는 클라이언트가 한 번 만들어 재시도에도 그대로 보냅니다.",
-                "the client creates the key once and resends the same key on every retry.",
-            ),
-            "probe": bi(
-                "서버가 키를 만든다면, 재시도한 요청은 어떻게 같은 요청으로 알아볼까요?",
-                "If the server makes the key, how does it recognise a retry as the same request?",
-            ),
-        }
-    ]
+    data = question_data()  # its first key point carries the "key-from-server" misconception
     data.update(changes)
     return Question.model_validate(data)
 
@@ -180,3 +162,27 @@ def test_specifics_count_only_in_the_candidates_own_story() -> None:
     q = Question.model_validate(data)
     prose = "A page is usually 4 KB, and a larger page trades memory for fewer TLB misses instead of more."
     assert SpecificsSignal().observe(ctx(prose, q)) == []
+
+
+def test_the_vector_cache_keeps_bank_texts_only_and_survives_damage(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    class Counting(WordHashEmbedder):
+        def encode(self, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return super().encode(texts)
+
+    first = Encoder(Counting(), cache_dir=tmp_path)
+    first.encode(["a key point text"], keep=True)
+    first.encode(["a candidate's own sentence"])
+    first.save()
+    (cache,) = tmp_path.glob("embeddings-*.npz")
+    with np.load(cache) as saved:
+        assert len(saved["keys"]) == 1  # the candidate's sentence stays in memory only
+    calls.clear()
+    again = Encoder(Counting(), cache_dir=tmp_path)
+    again.encode(["a key point text"], keep=True)
+    assert calls == []  # read from the cache
+    cache.write_bytes(b"not an npz file")
+    Encoder(Counting(), cache_dir=tmp_path).encode(["a key point text"], keep=True)
+    assert calls == [["a key point text"]]  # a damaged cache is encoded afresh, not an error

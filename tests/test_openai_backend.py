@@ -353,3 +353,26 @@ def test_doctor_on_a_broken_server(breakage: str, fix: str, tmp_path: Path) -> N
     assert proc.returncode == 1
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("interviewer: error: ") and fix in line and SECRET not in proc.stderr + proc.stdout
+
+
+def test_prompts_list_the_wrong_beliefs_and_a_grade_crediting_one_is_re_asked(
+    server: FakeOpenAI, bank: Bank, tmp_path: Path
+) -> None:
+    wrong = "The server generates a new idempotency key for every request it receives."
+    credits_it = {
+        "criteria": [
+            {"criterion_id": "mechanism", "score": 4, "evidence": [wrong], "rationale": ""},
+            {"criterion_id": "edge-cases", "score": 1, "evidence": [], "rationale": ""},
+        ],
+        "strengths": [],
+        "gaps": [],
+        "missed": [],
+    }
+    server.then(Reply(), Reply(content=json.dumps(credits_it)))
+    t, _ = interview(bank, backend(server, tmp_path), tmp_path, [f"{ANSWERS[1]} {wrong}", ANSWERS[0]])
+    first = server.chat_requests()[0].body["messages"]
+    assert any("Wrong beliefs" in m["content"] and wrong in m["content"] for m in first)
+    grade = t.records[0].calls[1]
+    assert grade.attempts == 2 and grade.faults[0].startswith("semantic")
+    reask = server.chat_requests()[2].body["messages"]
+    assert "crediting a wrong claim" in reask[-1]["content"]

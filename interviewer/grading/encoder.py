@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -48,6 +48,7 @@ class Encoder:
         self._embedder = embedder
         self._lock = threading.Lock()
         self._memo: dict[str, Vectors] = {}
+        self._kept: set[str] = set()  # keys of texts that belong in the file cache
         self.cache_dir = cache_dir
         self._cache_file = cache_dir / f"embeddings-{NAME}-{_version()}.npz" if cache_dir else None
         self._cache_loaded = False
@@ -58,13 +59,17 @@ class Encoder:
     def version(self) -> str:
         return f"{NAME}-{_version()}" if self._embedder is None else "custom"
 
-    def warm_up(self) -> None:
-        """Load the model in a daemon thread so the first grade does not wait for it."""
-        threading.Thread(target=self._safe_load, name="encoder-warm-up", daemon=True).start()
+    def warm_up(self, texts: Callable[[], Sequence[str]] | None = None) -> None:
+        """Load the model, and encode `texts` (kept in the file cache), in a daemon thread, so the first
+        grade does not wait for them."""
+        threading.Thread(target=self._prepare, args=(texts,), name="encoder-warm-up", daemon=True).start()
 
-    def _safe_load(self) -> None:
+    def _prepare(self, texts: Callable[[], Sequence[str]] | None) -> None:
         with contextlib.suppress(EncoderUnavailable):  # reported by the first encode
             self._load()
+            if texts is not None:
+                self.encode(texts(), keep=True)
+                self.save()
 
     def _load(self) -> Embedder:
         with self._lock:
@@ -88,6 +93,8 @@ class Encoder:
         embedder = self._load()
         if keep:
             self._read_cache()
+            with self._lock:
+                self._kept.update(_key(t) for t in texts)
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if _key(t) not in self._memo))
         if missing:
@@ -119,6 +126,7 @@ class Encoder:
         with self._lock:
             for k, v in zip(keys.tolist(), vectors, strict=True):
                 self._memo.setdefault(str(k), v.astype(np.float32))
+                self._kept.add(str(k))
 
     def save(self) -> None:
         """Write the memo to the file cache; a cache that cannot be written only costs speed."""
@@ -129,7 +137,8 @@ class Encoder:
         import numpy as np
 
         with self._lock:
-            keys = list(self._memo)
+            # Only the bank's texts: a candidate's sentences never reach the disk through this cache.
+            keys = [k for k in self._memo if k in self._kept]
             vectors = np.stack([self._memo[k] for k in keys]) if keys else np.zeros((0, 512), np.float32)
             self._dirty = False
         buffer = io.BytesIO()

@@ -28,3 +28,7 @@ def reference_points(cache_dir: Path | None) -> tuple[tuple[str, ...], tuple[str
             texts += [kp.text.ko, kp.text.en]
             owners += [q.id, q.id]
     return tuple(texts), tuple(owners)
+
+
+def reference_texts(cache_dir: Path | None) -> list[str]:
+    return list(reference_points(cache_dir)[0])

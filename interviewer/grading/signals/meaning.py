@@ -14,9 +14,9 @@ import re
 from ...matching import names_a_list, normalize
 from ..context import AnswerContext
 from ..encoder import Encoder, similarity
-from ..reference import reference_points
 from ..findings import Depth, Finding
 from ..polarity import contrastive, negated
+from ..reference import reference_points
 
 # Calibrated on the labelled set and the bank's model answers (see README, "How grading works").
 EXPLAINED = 0.5
