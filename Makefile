@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 	$(BIN)/interviewer
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check interviewer tests

