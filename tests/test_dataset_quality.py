@@ -34,8 +34,9 @@ def test_the_harder_kinds_are_there_in_both_languages(items) -> None:  # type: i
     tags = Counter(t for i in tagged for t in i.tags)
     assert all(tags[t] >= 10 for t in harder) and tags["colloquial-ko"] >= 10
     # Concrete and generic answers come in pairs on the same question.
-    pairs = Counter(i.question_id for i in tagged if {"concrete", "generic"} & set(i.tags))
-    assert sum(1 for n in pairs.values() if n >= 2) >= 10
+    concrete = Counter(i.question_id for i in tagged if "concrete" in i.tags)
+    generic = Counter(i.question_id for i in tagged if "generic" in i.tags)
+    assert sum(min(n, generic[q]) for q, n in concrete.items()) >= 10
 
 
 def test_adversarial_items_are_there(items) -> None:  # type: ignore[no-untyped-def]
@@ -88,4 +89,5 @@ def test_offline_grader_figures_hold(items) -> None:  # type: ignore[no-untyped-
         for t in r.tags:
             if t.startswith("pair-"):
                 by_pair.setdefault(t, set()).add(r.predicted.overall)
-    assert all(len(scores) == 1 for scores in by_pair.values()), by_pair  # injected instructions change nothing
+    # Injected instructions change nothing.
+    assert all(len(scores) == 1 for scores in by_pair.values()), by_pair
