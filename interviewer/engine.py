@@ -176,7 +176,10 @@ class Engine:
 
     def _warm_up(self) -> None:
         """Load the offline grader's encoder once the first question is on screen, not before it: the
-        offline backend needs it for the first follow-up, and a model backend for any fallback."""
+        offline backend needs it for the first follow-up. With a model it loads only if a step falls
+        back, so a model's user never pays its CPU beside a streaming reply."""
+        if not isinstance(self.backend, OfflineBackend):
+            return
         from functools import partial
 
         from .grading.encoder import shared

@@ -37,7 +37,8 @@ def assess(question: Question, sentences: list[Sentence], lang: Lang, encoder: E
             findings += signal.observe(ctx)
         except EncoderUnavailable:
             skipped.append(signal.name)
-    return judge(ctx, findings, is_concrete(ctx), tuple(skipped))
+    asks_specifics = any(kp.specifics for kp in question.key_points)
+    return judge(ctx, findings, not asks_specifics or is_concrete(ctx), tuple(skipped))
 
 
 def wrong_claims(question: Question, sentences: list[Sentence], lang: Lang) -> dict[str, list[str]]:
