@@ -53,7 +53,10 @@ _PHRASES: Phrases = {
     # Feedback: strengths quote the candidate; the bank's wording appears only under what a strong
     # answer covers, never as something the candidate said.
     "strength": ('{name} — 이렇게 설명했습니다: "{quote}"', '{name} — you explained it: "{quote}"'),
-    "gap_missing": ("다루지 않음: {name}", "Not covered: {name}"),
+    "gap_missing": (
+        "{name} — 핵심 포인트 {total}개 중 {n}개를 다루지 않았습니다",
+        "{name} — {n} of {total} key points not covered",
+    ),
     "gap_mentioned": (
         '{name} — 언급했지만 설명은 없었습니다: "{quote}"',
         '{name} — touched on but not explained: "{quote}"',

@@ -171,9 +171,14 @@ def grade(request: GradeRequest, encoder: Encoder | object | None = _DEFAULT) ->
             gaps.append(say("gap_wrong", lang, quote=_clip(p.evidence[0]), correction=correction))
         elif p.status == "mentioned":
             gaps.append(say("gap_mentioned", lang, name=name, quote=_clip(p.evidence[0])))
-        else:
-            gaps.append(say("gap_missing", lang, name=name))
         missed.append({"key_point_id": kp.id, "what_strong_answers_say": kp.text(lang)})
+    # Points not touched at all are counted per criterion: the bank's wording for them is under what a
+    # strong answer covers, never in a sentence about the candidate.
+    for c in q.rubric:
+        untouched = [k for k in c.key_points if owner[k] == c.id and points[k].status == "missing"]
+        if untouched:
+            total = sum(1 for k in c.key_points if owner[k] == c.id)
+            gaps.append(say("gap_missing", lang, name=c.name(lang), n=len(untouched), total=total))
     notes = _notes(q, turns, sentences, judged, lang, encoder)
     data = {
         "criteria": criteria,
