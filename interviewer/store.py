@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ValidationError
 
-from .domain import SCHEMA_VERSION, Transcript
+from .domain import SCHEMA_VERSION, Question, Transcript
 
 SUFFIX = ".json"
 
@@ -50,6 +50,35 @@ class SessionSummary(BaseModel):
 def new_session_id(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+# Question snapshots never change once a transcript holds them, and they are most of its bytes (rubric,
+# key points, misconceptions, model answers): each is serialised once, not on every save. The cache holds
+# the question itself, so its id cannot be reused while the entry lives.
+_SNAPSHOTS: dict[int, tuple[Question, bytes]] = {}
+
+
+def _question_json(question: Question) -> bytes:
+    cached = _SNAPSHOTS.get(id(question))
+    if cached is None or cached[0] is not question:
+        if len(_SNAPSHOTS) > 4096:
+            _SNAPSHOTS.clear()
+        cached = (question, question.model_dump_json().encode())
+        _SNAPSHOTS[id(question)] = cached
+    return cached[1]
+
+
+def transcript_json(transcript: Transcript) -> bytes:
+    """The transcript as JSON, the same document `model_dump_json` writes, assembled from parts."""
+    head = transcript.model_dump_json(exclude={"records"}).encode()
+    records = [
+        b'{"question":'
+        + _question_json(r.question)
+        + b","
+        + r.model_dump_json(exclude={"question"}).encode()[1:]
+        for r in transcript.records
+    ]
+    return head[:-1] + b',"records":[' + b",".join(records) + b"]}"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -102,7 +131,7 @@ class Store:
 
     def save(self, transcript: Transcript) -> None:
         transcript.updated_at = datetime.now(UTC)
-        data = transcript.model_dump_json(indent=1).encode()
+        data = transcript_json(transcript)
         try:
             self.sessions_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path_for(transcript.session_id), data)

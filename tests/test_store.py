@@ -120,3 +120,26 @@ def test_write_checks_of_two_instances_at_once_do_not_collide(tmp_path: Path) ->
         t.join()
     assert failures == []
     assert list((tmp_path / "sessions").iterdir()) == []  # no probe left behind
+
+
+def test_a_saved_transcript_is_the_same_document_as_a_whole_dump(tmp_path: Path) -> None:
+    """Saves reuse each question snapshot's JSON; the file must still be exactly the transcript."""
+    import json
+
+    from interviewer.bank import load_bank
+    from interviewer.domain import Plan
+    from interviewer.engine import new_transcript
+    from interviewer.llm.offline import OfflineBackend
+    from interviewer.store import transcript_json
+    from tests.helpers import answer_turn
+
+    t = new_transcript(Plan(questions=3, lang="ko", seed=2), load_bank(), OfflineBackend(None))
+    t.records[0].turns.append(answer_turn('첫 답변입니다. "따옴표"와 {중괄호}, 백슬래시 \\ 도 있습니다.'))
+    first = transcript_json(t)
+    t.records[1].turns.append(answer_turn("second answer"))  # a changed record, the same snapshots
+    second = transcript_json(t)
+    assert json.loads(first) != json.loads(second)
+    assert json.loads(second) == json.loads(t.model_dump_json())
+    store = Store(tmp_path)
+    store.save(t)
+    assert store.load(t.session_id) == t
