@@ -8,14 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Literal, NamedTuple
-
-from .domain import KeyPoint
-
-Coverage = Literal["explained", "mentioned", "missing"]
+from typing import NamedTuple
 
 _HANGUL = "\uac00-\ud7a3"
 _HAS_HANGUL = re.compile(f"[{_HANGUL}]")
@@ -68,9 +63,9 @@ _DIRECTIVE = re.compile(
     r"|\b(?:score|rate|grade|mark)\s+(?:this|me|it|my\s+answer|the\s+answer|this\s+answer)\s+"
     r"(?:as\s+|a\s+|an\s+|with\s+a\s+)?(?:5|five|10|ten|excellent|perfect|full|100)"
     rf"|\bnote\s+(?:to|for)\s+(?:the\s+|any\s+)?{_GRADER}"
-    rf"|\b{_GRADER}s?\s*[,:]\s*(?:please\s+)?(?:output|give|assign|score|rate|return|print|respond|set|mark|grade"
+    rf"|\b{_GRADER}s?[,:]\s*(?:please\s+)?(?:output|give|assign|score|rate|return|print|respond|set|mark|grade"
     r"|award|ignore|disregard)"
-    rf"|\b(?:the\s+)?{_GRADER}\s+(?:must|should|will|has\s+to|needs\s+to)\s+(?:give|award|assign|score|rate|output)"
+    rf"|\b(?:the\s+)?{_GRADER}\s+(?:must|should|will|has\s+to|needs\s+to)\s+(?:give|award|assign|score|output)"
     r"|\b(?:output|return|print|respond\s+with|reply\s+with)\s+(?:a\s+|the\s+)?(?:score|rating|grade)\s*"
     r"(?:of\s+|=\s*|:\s*)?(?:5|five|10|100)\b"
     r"|\byou\s+are\s+now\b|\bas\s+(?:the|an|my)\s+(?:grader|evaluator|assessor|scorer)\s*,?\s+you\b"
@@ -95,10 +90,11 @@ _IDK_WORDS = (
 )  # fmt: skip
 _DIRECTIVE_WORDS = (
     "ignore", "disregard", "forget", "override", "system prompt", "give", "award", "assign", "grant",
-    "full mark", "score", "rate", "grade", "mark", "note", "evaluator", "grader", "reviewer", "assessor",
-    "judge", "ai", "assistant", "llm", "model", "output", "return", "print", "respond", "reply",
-    "you are now",
-    "지시", "지침", "명령", "프롬프트", "규칙", "채점", "루브릭", "만점", "점", "평가자", "심사",
+    "full mark", "score", "rating", "grade", "rate this", "rate me", "rate it", "rate my", "rate the",
+    "mark this", "mark me", "mark it", "mark my", "mark the", "note to", "note for", "evaluator", "grader",
+    "reviewer", "assessor", "judge", "assistant", "llm", "ai,", "ai:", "model,", "model:", "you are now",
+    "지시", "지침", "명령", "프롬프트", "규칙", "채점", "루브릭", "만점", "5점", "5 점", "다섯 점", "다섯점",
+    "10점", "10 점", "열 점", "열점", "최고", "평가자", "심사",
 )  # fmt: skip
 
 
@@ -291,13 +287,6 @@ def cue_in(cue: str, sentence: Sentence) -> int:
 WORDS_BEYOND_CUE = 2
 
 
-@dataclass(frozen=True)
-class PointCoverage:
-    key_point: str
-    status: Coverage
-    evidence: tuple[str, ...]  # sentences where the cues were found
-
-
 class Index:
     """An answer's sentences as one searchable line, so each part of a cue is one regex search."""
 
@@ -357,23 +346,3 @@ def _pattern(part: _Part) -> tuple[str, re.Pattern[str]]:
 def _alternatives(cues: tuple[str, ...]) -> tuple[tuple[tuple[_Part, ...], int], ...]:
     """Every way the cues can match, each with its number of words; parsed once per key point."""
     return tuple((alt, sum(map(len, alt))) for cue in cues for alt in parse_cue(cue))
-
-
-def cover(point: KeyPoint, index: Index) -> PointCoverage:
-    """How well the answer covers a key point; cues of both languages count."""
-    matched = index.hits(*point.cues.ko, *point.cues.en)
-    explained: list[str] = []
-    mentioned: list[str] = []
-    for si in sorted(matched):
-        s = index.sentences[si]
-        if not s.counts:
-            continue
-        if s.explanatory and len(s.tokens) - matched[si] >= WORDS_BEYOND_CUE:
-            explained.append(s.text)
-        else:
-            mentioned.append(s.text)
-    if explained:
-        return PointCoverage(point.id, "explained", tuple(explained[:2]))
-    if mentioned:
-        return PointCoverage(point.id, "mentioned", tuple(mentioned[:2]))
-    return PointCoverage(point.id, "missing", ())

@@ -40,9 +40,6 @@ class Assessment:
     ceiling: int = 5  # the most any criterion can score, lowered by wrong claims
     skipped: tuple[str, ...] = field(default=())  # signals that could not run
 
-    def wrong(self) -> list[PointJudgement]:
-        return [p for p in self.points.values() if p.status == "wrong"]
-
 
 def judge(
     ctx: AnswerContext, findings: list[Finding], concrete: bool, skipped: tuple[str, ...]

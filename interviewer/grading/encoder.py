@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..resources import cache_dir
+from ..resources import cache_dir as user_cache_dir
 from ..store import write_atomic
 
 if TYPE_CHECKING:
@@ -119,8 +119,6 @@ class Encoder:
                 for text, vector in zip(missing, vectors, strict=True):
                     self._memo[text] = vector
                 self._dirty = self._dirty or keep
-            if keep:  # bank texts are few and costly: keep them for the next run at once
-                self.save()
         with self._lock:
             if not texts:
                 return np.zeros((0, 512), dtype=np.float32)
@@ -199,17 +197,18 @@ def similarity(a: Vectors, b: Vectors) -> Vectors:
 
 _shared: Encoder | None = None
 _enabled = True
-_cache_dir: Path | None = cache_dir()
+_cache_dir: Path | None = None
+_configured = False  # until the CLI says otherwise, the user cache dir (resolved on first use)
 _shared_lock = threading.Lock()
 
 
 def configure(enabled: bool, cache_dir: Path | None = None) -> None:
     """Set from the user's settings before the first grade: whether meaning counts, and where the
     key-point vectors are cached between runs."""
-    global _shared, _enabled, _cache_dir
+    global _shared, _enabled, _cache_dir, _configured
     with _shared_lock:
-        if (enabled, cache_dir) != (_enabled, _cache_dir):
-            _enabled, _cache_dir, _shared = enabled, cache_dir, None
+        if not _configured or (enabled, cache_dir) != (_enabled, _cache_dir):
+            _enabled, _cache_dir, _shared, _configured = enabled, cache_dir, None, True
 
 
 def shared() -> Encoder | None:
@@ -218,5 +217,5 @@ def shared() -> Encoder | None:
     global _shared
     with _shared_lock:
         if _enabled and _shared is None:
-            _shared = Encoder(cache_dir=_cache_dir)
+            _shared = Encoder(cache_dir=_cache_dir if _configured else user_cache_dir())
         return _shared

@@ -14,13 +14,9 @@ _NEGATION = re.compile(
 _CONTRAST = re.compile(r"\b(?:instead|rather|but|whereas|unlike|only)\b|대신|아니라|아니고|반면|보다는|뿐")
 
 
-def negations(norm: str) -> int:
-    return len(_NEGATION.findall(norm))
-
-
 def negated(norm: str) -> bool:
     """An odd number of negations: the sentence denies rather than asserts."""
-    return negations(norm) % 2 == 1
+    return len(_NEGATION.findall(norm)) % 2 == 1
 
 
 def contrastive(norm: str) -> bool:

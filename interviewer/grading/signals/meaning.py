@@ -21,8 +21,7 @@ from ..polarity import contrastive, negated
 from ..reference import reference_points
 
 # Calibrated on the labelled set and the bank's model answers (see README, "How grading works").
-EXPLAINED = 0.5
-MENTIONED = 0.5
+CLOSE = 0.5
 NEAR_BEST = 0.05
 MIN_TOKENS = 4
 _HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -30,7 +29,7 @@ _HANGUL = re.compile("[\uac00-\ud7a3]")
 
 class MeaningSignal:
     name = "meaning"
-    version = f"1:{EXPLAINED}/{MENTIONED}/{NEAR_BEST}"  # recorded in transcripts and eval caches
+    version = f"2:{CLOSE}/{NEAR_BEST}"  # recorded in transcripts and eval caches
 
     def __init__(self, encoder: Encoder) -> None:
         self.encoder = encoder
@@ -71,7 +70,7 @@ class MeaningSignal:
                 score = scores[k]
                 # A restatement of the question is closer to it than to any point: it explains nothing.
                 # Points of one question are related; a sentence states the one it is closest to.
-                if score < MENTIONED or score <= to_question or score < best - NEAR_BEST:
+                if score < CLOSE or score <= to_question or score < best - NEAR_BEST:
                     continue
                 # Another question's point fits the sentence better: it is an answer to that question.
                 if score < to_elsewhere - NEAR_BEST:
@@ -81,12 +80,11 @@ class MeaningSignal:
                     affirmed = max(
                         (float(sims[r, 2 * k : 2 * k + 2].max()) for r in clause_rows.get(row, [])), default=0
                     )
-                    if affirmed < MENTIONED or affirmed <= to_question:
+                    if affirmed < CLOSE or affirmed <= to_question:
                         continue
                     score = affirmed
                 # A sentence that names several things in a row is about all of them and explains none.
-                close = score >= EXPLAINED and not names_a_list(norm)
-                depth: Depth = "explained" if close else "mentioned"
+                depth: Depth = "mentioned" if names_a_list(norm) else "explained"
                 out.append(Finding(kp.id, "supports", si, self.name, depth, strength=score))
         return out
 
