@@ -238,7 +238,7 @@ def breakdown(
     for r in results:
         for k in key(r):
             groups[k].append(r)
-    wanted = ("items", "mean_predicted", "mean_label", "exact", "within_one", "mae")
+    wanted = ("items", "mean_predicted", "mean_label", "exact", "within_one", "qwk", "mae")
     return {k: {name: compute(v)[name] for name in wanted} for k, v in sorted(groups.items())}
 
 

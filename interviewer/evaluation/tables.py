@@ -47,7 +47,8 @@ def terminal_table(run: EvalRun) -> str:
             lines.append(
                 f"  {name:<20} n={values['items']:<4} mean {fmt(values.get('mean_predicted'))} "
                 f"(label {fmt(values.get('mean_label'))})  exact {fmt(values['exact'])}  "
-                f"within-one {fmt(values['within_one'])}  MAE {fmt(values['mae'])}"
+                f"within-one {fmt(values['within_one'])}  kappa {fmt(values.get('qwk'))}  "
+                f"MAE {fmt(values['mae'])}"
             )
     return "\n".join(lines)
 
@@ -67,12 +68,12 @@ def markdown_report(run: EvalRun) -> str:
             "",
             f"## {title}",
             "",
-            "| group | items | mean predicted | mean label | exact | within one | MAE |",
-            "|---|---|---|---|---|---|---|",
+            "| group | items | mean predicted | mean label | exact | within one | kappa | MAE |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {name} | {v['items']} | {fmt(v.get('mean_predicted'))} | {fmt(v.get('mean_label'))} | "
-            f"{fmt(v['exact'])} | {fmt(v['within_one'])} | {fmt(v['mae'])} |"
+            f"{fmt(v['exact'])} | {fmt(v['within_one'])} | {fmt(v.get('qwk'))} | {fmt(v['mae'])} |"
             for name, v in groups.items()
         ]
     worst = sorted(run.items, key=lambda r: -abs(r.predicted.overall - r.label.overall))[:10]
