@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_config_path, user_data_path
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,6 +36,16 @@ class Price(BaseModel):
     input: float = 0.0
     cached_input: float | None = None
     output: float = 0.0
+
+
+class MaxTokens(BaseModel):
+    """The most a model may write for each step: a model that does not stop would otherwise run to the end
+    of its context and keep a single-slot server busy after the client gave up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    follow_up: int = Field(default=400, ge=16, le=32_000)
+    grade: int = Field(default=1500, ge=64, le=32_000)
 
 
 class Settings(BaseSettings):
@@ -62,6 +72,21 @@ class Settings(BaseSettings):
         default=True,
         description="the offline grader also judges by meaning (a sentence encoder, about 2 s to load once "
         "per run, in the background); false: exact terms and authored wrong claims only",
+    )
+    wait_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="the longest one turn waits for the model (all tries together) before the offline "
+        "interviewer answers it; the report waits at most this long per question",
+    )
+    max_tokens: MaxTokens = Field(default_factory=MaxTokens, description="output bound per step")
+    concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="requests at once to one endpoint; unset: 1 for a server on this machine or the local "
+        "network (many serve one request at a time), 4 otherwise",
     )
     prices: dict[str, Price] = Field(default_factory=dict, description="model name -> price per 1M tokens")
 
