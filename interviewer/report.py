@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from .domain import Lang, QuestionRecord, Transcript
 from .phrases import Phrases, pick
 from .settings import Price
+from .untrusted import for_markdown, markdown_line
 
 REPORT_VERSION = 1
 
@@ -149,12 +150,13 @@ def _score(value: float | None) -> str:
 
 def to_markdown(report: SessionReport, conversation: bool = True) -> str:
     lang = report.lang
+    provider = markdown_line(report.provider)
     lines = [
-        f"# {_l('title', lang)} — {report.session_id}"
+        f"# {_l('title', lang)} — {markdown_line(report.session_id)}"
         + ("" if report.finished else f" {_l('unfinished', lang)}"),
         "",
-        f"- {_l('setup', lang, track=report.track, language=lang, provider=report.provider)}"
-        + (f" ({report.model})" if report.model else ""),
+        f"- {_l('setup', lang, track=report.track, language=lang, provider=provider)}"
+        + (f" ({markdown_line(report.model)})" if report.model else ""),
         f"- {_l('overall', lang)}: **{_score(report.overall)}**",
     ]
     u = report.usage
@@ -171,23 +173,23 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
         lines.append(f"- {tokens}" + (f" · ≈ ${report.cost_usd:.4f}" if report.cost_usd is not None else ""))
     lines.append("")
     for i, q in enumerate(report.questions, 1):
-        lines.append(
-            f"## {i}. {q.question_id} — {_score(q.overall) if q.overall else _l('not_graded', lang)}"
-        )
+        score = _score(q.overall) if q.overall else _l("not_graded", lang)
+        lines.append(f"## {i}. {markdown_line(q.question_id)} — {score}")
         extra = f" · {_l('skipped', lang)}" if q.skipped else ""
         lines += [
             "",
-            f"> {q.text}",
+            "\n".join(f"> {line}" for line in for_markdown(q.text).split("\n")),
             "",
-            f"{q.category} · {_l('difficulty', lang)} {q.difficulty} · "
+            f"{markdown_line(q.category)} · {_l('difficulty', lang)} {q.difficulty} · "
             f"{_l('follow_ups', lang)}: {q.follow_ups}{extra}",
             "",
         ]
         if q.criteria:
             lines += [_l("table", lang), "|---|---|---|"]
-            for cid, score in q.criteria.items():
+            for cid, points in q.criteria.items():
                 quote = " / ".join(_cell(e) for e in q.evidence.get(cid, []))
-                lines.append(f"| {cid} | {'■' * score}{'□' * (5 - score)} {score} | {quote} |")
+                bar = f"{'■' * points}{'□' * (5 - points)} {points}"
+                lines.append(f"| {markdown_line(cid)} | {bar} | {quote} |")
             lines.append("")
         sections = (
             ("strengths", q.strengths),
@@ -198,18 +200,19 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
         for key, items in sections:
             if items:
                 lines.append(f"**{_l(key, lang)}**")
-                lines += [f"- {item}" for item in items]
+                # Continuation lines indented, so a blank line in an item does not end the list.
+                lines += ["- " + for_markdown(item).replace("\n", "\n  ") for item in items]
                 lines.append("")
         if conversation:
             lines.append(f"<details><summary>{_l('conversation', lang)}</summary>\n")
             for t in q.turns:
                 who = _l(t.role, lang)
-                text = t.text or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
+                text = for_markdown(t.text) or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
                 lines.append(f"**{who}** ({t.kind}): {text}\n")
             lines += ["</details>", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _cell(text: str) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
-    return f"“{text[:157]}…”" if len(text) > 160 else f"“{text}”"
+    text = " ".join(text.split())
+    return f"“{markdown_line(text[:157])}…”" if len(text) > 160 else f"“{markdown_line(text)}”"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..domain import Lang, QuestionRecord, Transcript
 from ..engine import for_backend
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
+from ..untrusted import for_terminal, one_line
 
 _WHO = {"interviewer": ("면접관", "Interviewer"), "candidate": ("지원자", "Candidate")}
 
@@ -12,19 +13,19 @@ _WHO = {"interviewer": ("면접관", "Interviewer"), "candidate": ("지원자", 
 def replay_text(t: Transcript) -> str:
     """The interview as it happened: every question, answer, follow-up and the feedback."""
     lang = t.plan.lang
-    backend = t.provider + (f" ({t.model})" if t.model else "")
-    lines = [f"{t.session_id} · {t.plan.track} · {lang} · {backend}", ""]
+    backend = one_line(t.provider) + (f" ({one_line(t.model)})" if t.model else "")
+    lines = [f"{one_line(t.session_id)} · {t.plan.track} · {lang} · {backend}", ""]
     for i, r in enumerate((r for r in t.records if r.turns), 1):
         lines.append(f"── {i}. {r.question.id} ({r.status}) ──")
         for turn in r.turns:
             who = _WHO[turn.role][0 if lang == "ko" else 1]
-            text = turn.text or f"({turn.kind})"
+            text = for_terminal(turn.text) or f"({turn.kind})"
             lines.append(f"{who} [{turn.kind}]: {text}")
         if r.feedback is not None:
-            scores = ", ".join(f"{c.criterion_id} {c.score}" for c in r.feedback.criteria)
+            scores = ", ".join(f"{one_line(c.criterion_id)} {c.score}" for c in r.feedback.criteria)
             lines.append(f"→ {r.feedback.overall:.2f} / 5 ({scores})")
-            lines += [f"   + {s}" for s in r.feedback.strengths]
-            lines += [f"   - {g}" for g in r.feedback.gaps]
+            lines += [f"   + {for_terminal(s)}" for s in r.feedback.strengths]
+            lines += [f"   - {for_terminal(g)}" for g in r.feedback.gaps]
         lines.append("")
     overall = "–" if t.overall is None else f"{t.overall:.2f} / 5"
     lines.append(f"overall: {overall}")
