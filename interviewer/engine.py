@@ -6,15 +6,26 @@ All state lives in the transcript, so a session saved at any point resumes exact
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 from .bank import Bank, fingerprint
-from .domain import CallRecord, FollowUpDecision, Lang, Plan, QuestionRecord, Transcript, Turn, TurnKind
+from .domain import (
+    CallRecord,
+    Feedback,
+    FollowUpDecision,
+    Lang,
+    Plan,
+    QuestionRecord,
+    Transcript,
+    Turn,
+    TurnKind,
+)
 from .events import (
     Action,
     Answer,
@@ -27,6 +38,7 @@ from .events import (
     QuestionGraded,
     SessionStarted,
     TextDelta,
+    Waiting,
 )
 from .llm.base import Backend, FollowUpRequest, GradeRequest, Outcome
 from .llm.offline import OfflineBackend, next_hint
@@ -35,6 +47,10 @@ from .phrases import say
 from .store import Store, StoreError, new_session_id, write_atomic
 
 MAX_ANSWER_CHARS = 20_000
+DEFAULT_WAIT_S = 30.0
+# Silence shorter than this is ordinary latency: a waiting line for it would only flicker.
+QUIET_S = 2.0
+T = TypeVar("T")
 _PROMPT_KINDS: dict[str, PromptKind] = {k: k for k in ("question", "follow_up", "deepen", "reason_aloud")}
 
 
@@ -82,10 +98,29 @@ def new_transcript(plan: Plan, bank: Bank, backend: Backend, session_id: str | N
 
 
 class Engine:
-    def __init__(self, transcript: Transcript, backend: Backend, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        transcript: Transcript,
+        backend: Backend,
+        store: Store | None = None,
+        wait_s: float = DEFAULT_WAIT_S,
+    ) -> None:
         self.transcript = transcript
         self.backend = backend
         self.store = store
+        if (backend.provider, backend.model) != (transcript.provider, transcript.model):
+            # Resumed with another backend: the transcript names the one it goes on with; each question's
+            # calls still say which backend asked and graded it.
+            transcript.provider, transcript.model = backend.provider, backend.model
+            transcript.prompt_hashes = {**transcript.prompt_hashes, **backend.prompt_hashes}
+        # The longest the candidate waits on the model for one step before the offline interviewer takes
+        # it: a hung or overloaded server costs at most this, never the client's timeouts times its tries.
+        self.wait_s = wait_s
+        self._hand_over = asyncio.Event()
+        self._grades_due = asyncio.Event()  # set when the report may wait no longer for background grades
+        self._due_fault = ""
+        self._offline: OfflineBackend | None = None
+        self._stand_in_warming = False
         self._empty_strikes = 0
         self._prompt_shown = time.monotonic()
         self._unsaved = False
@@ -176,10 +211,21 @@ class Engine:
 
     def _warm_up(self) -> None:
         """Load the offline grader's encoder once the first question is on screen, not before it: the
-        offline backend needs it for the first follow-up. With a model it loads only if a step falls
-        back, so a model's user never pays its CPU beside a streaming reply."""
-        if not isinstance(self.backend, OfflineBackend):
-            return
+        offline backend needs it for the first follow-up. With a model it loads only when the model
+        keeps the candidate waiting (see `_silent`), so a model's user never pays its CPU beside a
+        streaming reply."""
+        if isinstance(self.backend, OfflineBackend):
+            self._warm_encoder()
+
+    def _silent(self, step: Literal["follow_up", "grade"], waited: float) -> Waiting:
+        """The model has been silent a while: the offline interviewer may have to stand in, so its
+        encoder starts loading now rather than after the bound, when the candidate would wait for it."""
+        if not self._stand_in_warming:
+            self._stand_in_warming = True
+            self._warm_encoder()
+        return Waiting(step=step, elapsed_s=int(waited), limit_s=round(self.wait_s))
+
+    def _warm_encoder(self) -> None:
         from functools import partial
 
         from .grading.encoder import shared
@@ -195,6 +241,11 @@ class Engine:
         self.backend = OfflineBackend()
         self.transcript.provider, self.transcript.model = "offline", None
         self.transcript.prompt_hashes = dict(self.backend.prompt_hashes)
+
+    def hand_over(self) -> None:
+        """The candidate chose not to wait: the step they are waiting for (a follow-up, or at the end the
+        grading) is taken by the offline interviewer now. A no-op when nothing is waited for."""
+        self._hand_over.set()
 
     @property
     def grading(self) -> int:
@@ -281,7 +332,7 @@ class Engine:
                 remaining=remaining,
             )
             outcome = None
-            async for item in self._streamed(self.backend.follow_up(request, on_text=self._sink)):
+            async for item in self._streamed(request):
                 if isinstance(item, Event):
                     yield item
                 else:
@@ -361,10 +412,30 @@ class Engine:
 
     async def _close(self) -> AsyncIterator[Event]:
         self._save()
+        # Background grades had the whole interview to finish; from here the candidate waits for them.
+        started = time.monotonic()
+        self._hand_over.clear()
         while self._pending:
-            await asyncio.wait(self._pending.values())
+            left = started + self.wait_s - time.monotonic()
+            handed = asyncio.ensure_future(self._hand_over.wait())
+            try:
+                await asyncio.wait(
+                    {*self._pending.values(), handed},
+                    timeout=min(1.0, max(left, 0.0)),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                handed.cancel()
             for e in self._graded_ready():
                 yield e
+            if not self._pending or self._grades_due.is_set():
+                continue
+            waited = time.monotonic() - started
+            if self._hand_over.is_set() or left <= 0:
+                self._due_fault = self._give_up_fault(waited)
+                self._grades_due.set()
+            elif waited >= QUIET_S:
+                yield self._silent("grade", waited)
         self.transcript.finished = True
         finished = InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
         async for e in self._save_then([finished]):
@@ -375,13 +446,31 @@ class Engine:
 
     async def _grade(self, rec: QuestionRecord) -> Event:
         request = GradeRequest(question=rec.question, turns=self._for_backend(rec), lang=self.lang)
-        outcome = await self.backend.grade(request)
+        if isinstance(self.backend, OfflineBackend):  # it never keeps anyone waiting, and is ready at once
+            return self._graded(rec, await self.backend.grade(request))
+        started = time.monotonic()
+        call = asyncio.ensure_future(self.backend.grade(request))
+        due = asyncio.ensure_future(self._grades_due.wait())
+        try:
+            await asyncio.wait({call, due}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            due.cancel()
+            if not call.done():
+                call.cancel()
+        if call.done() and not call.cancelled():
+            outcome = call.result()
+        else:
+            record = await self._stood_in(call, "grade", started, self._due_fault)
+            outcome = Outcome(value=(await self._stand_in().grade(request)).value, calls=[record])
+        return self._graded(rec, outcome)
+
+    def _graded(self, rec: QuestionRecord, outcome: Outcome[Feedback]) -> Event:
         rec.feedback = outcome.value
         rec.calls.extend(outcome.calls)
         rec.status = "graded"
         self._ready.extend(self._fault_notices(outcome.calls))
         self._save()
-        return QuestionGraded(index=self._index(rec), question_id=rec.question.id, feedback=rec.feedback)
+        return QuestionGraded(index=self._index(rec), question_id=rec.question.id, feedback=outcome.value)
 
     def _graded_ready(self) -> list[Event]:
         events = list(self._ready)
@@ -396,39 +485,91 @@ class Engine:
         if self._deltas is not None:
             await self._deltas.put(text)
 
-    async def _streamed(
-        self, call: Awaitable[Outcome[FollowUpDecision]]
-    ) -> AsyncIterator[Event | Outcome[FollowUpDecision]]:
-        """Run a backend call, passing on the text it streams as it arrives."""
+    async def _streamed(self, request: FollowUpRequest) -> AsyncIterator[Event | Outcome[FollowUpDecision]]:
+        """Ask the backend for the follow-up, passing on the text it streams as it arrives; while it is
+        silent, say so each second; past the wait bound, or when the candidate hands over, the offline
+        interviewer decides instead."""
         self._deltas = deltas = asyncio.Queue[str]()
-        task = asyncio.ensure_future(call)
-        while True:
-            getter = asyncio.ensure_future(deltas.get())
-            done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                yield TextDelta(text=getter.result())
-                continue
-            getter.cancel()
-            while not deltas.empty():
-                yield TextDelta(text=deltas.get_nowait())
+        self._hand_over.clear()
+        task = asyncio.ensure_future(self.backend.follow_up(request, on_text=self._sink))
+        handed = asyncio.ensure_future(self._hand_over.wait())
+        started = heard = time.monotonic()
+        try:
+            while True:
+                getter = asyncio.ensure_future(deltas.get())
+                left = started + self.wait_s - time.monotonic()
+                done, _ = await asyncio.wait(
+                    {task, getter, handed},
+                    timeout=min(1.0, max(left, 0.0)),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if getter in done:
+                    heard = time.monotonic()
+                    yield TextDelta(text=getter.result())
+                    continue
+                getter.cancel()
+                if task in done:
+                    while not deltas.empty():
+                        yield TextDelta(text=deltas.get_nowait())
+                    yield task.result()
+                    return
+                now = time.monotonic()
+                if handed in done or now - started >= self.wait_s:
+                    record = await self._stood_in(
+                        task, "follow_up", started, self._give_up_fault(now - started)
+                    )
+                    decided = await self._stand_in().follow_up(request)
+                    yield Outcome(value=decided.value, calls=[record])
+                    return
+                if now - heard >= QUIET_S:
+                    yield self._silent("follow_up", now - started)
+        finally:
             self._deltas = None
-            yield task.result()
-            return
+            handed.cancel()
+            if not task.done():
+                task.cancel()
+
+    def _give_up_fault(self, waited: float) -> str:
+        if self._hand_over.is_set():
+            return f"handed_over: the candidate chose not to wait after {waited:.0f} s"
+        return f"no_reply: nothing usable within {self.wait_s:g} s"
+
+    def _stand_in(self) -> OfflineBackend:
+        if self._offline is None:
+            self._offline = self.backend if isinstance(self.backend, OfflineBackend) else OfflineBackend()
+        return self._offline
+
+    async def _stood_in(self, call: asyncio.Future[T], step: str, started: float, fault: str) -> CallRecord:
+        """Stop a call the candidate will not wait for (closing its connection frees a single-slot server)
+        and record that the offline interviewer took the step."""
+        call.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await call
+        return CallRecord.model_validate(
+            {
+                "step": step,
+                "provider": self.backend.provider,
+                "model": self.backend.model,
+                "latency_s": round(time.monotonic() - started, 3),
+                "faults": [fault],
+                "fallback": True,
+            }
+        )
 
     def _fault_notices(self, calls: list[CallRecord]) -> list[Event]:
-        return [
-            Notice(
-                level="warning",
-                text=say(
-                    "fault_fallback" if c.fallback else "fault_recovered",
-                    self.lang,
-                    step=c.step,
-                    faults=", ".join(dict.fromkeys(f.split(":")[0] for f in c.faults)),
-                ),
-            )
-            for c in calls
-            if c.faults
-        ]
+        notices: list[Event] = []
+        for c in calls:
+            if not c.faults:
+                continue
+            kinds = list(dict.fromkeys(f.split(":")[0] for f in c.faults))
+            if kinds[-1] in ("no_reply", "handed_over"):
+                key = "waited_out" if kinds[-1] == "no_reply" else "handed_over"
+                text = say(key, self.lang, step=c.step, limit=f"{self.wait_s:g}")
+            else:
+                key = "fault_fallback" if c.fallback else "fault_recovered"
+                text = say(key, self.lang, step=c.step, faults=", ".join(kinds))
+            notices.append(Notice(level="warning", text=text))
+        return notices
 
     def _ask_seed(self, rec: QuestionRecord) -> None:
         rec.turns.append(self._turn("interviewer", "question", rec.question.text(self.lang)))

@@ -46,6 +46,15 @@ class TextDelta(Event):
     text: str
 
 
+class Waiting(Event):
+    """The model has been silent for `elapsed_s` on a step the candidate is waiting for; at `limit_s` the
+    offline interviewer takes the step (sooner if the front end calls `Engine.hand_over`)."""
+
+    step: Literal["follow_up", "grade"]
+    elapsed_s: int
+    limit_s: int
+
+
 class HintGiven(Event):
     text: str
 

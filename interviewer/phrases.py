@@ -46,6 +46,14 @@ _PHRASES: Phrases = {
         "The model failed ({faults}) at the {step} step; the offline backend stood in. "
         "The interview goes on.",
     ),
+    "waited_out": (
+        "모델이 {limit}초 안에 답하지 않아 이 단계({step})는 오프라인 면접관이 대신했습니다.",
+        "The model did not answer within {limit} s, so the offline interviewer took the {step} step.",
+    ),
+    "handed_over": (
+        "요청하신 대로 이 단계({step})는 오프라인 면접관이 대신했습니다.",
+        "As you asked, the offline interviewer took the {step} step.",
+    ),
     "fault_recovered": (
         "모델 응답 문제({faults})가 있었지만 다시 요청해 해결했습니다.",
         "The model's output had problems ({faults}); asking again fixed them.",
