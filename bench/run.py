@@ -430,6 +430,44 @@ def model_backed() -> None:
         )
 
 
+def silent_server() -> None:
+    """The longest a candidate waits for one turn when the server accepts requests and never answers."""
+    from interviewer.events import InterviewFinished
+    from interviewer.llm.openai import OpenAIBackend
+    from interviewer.llm.structured import ModeMemory
+    from interviewer.settings import Settings
+    from tests.fake_openai import FakeOpenAI, Reply
+
+    bound = 5.0  # the default is 30 s; a shorter bound measures the same overshoot in less time
+    bank = load_bank()
+    with FakeOpenAI() as server, tempfile.TemporaryDirectory() as d:
+        server.then(*(Reply(hang=True) for _ in range(40)))
+        # The client's own timeout and retries as shipped: alone they would wait 60 s x 3 tries per call.
+        settings = Settings(provider="openai", base_url=server.base_url, api_key="bench", model="fake-model")
+        be = OpenAIBackend(settings, "bench", ModeMemory(Path(d) / "modes.json"))
+        plan = Plan(questions=2, follow_ups=1, lang="en", seed=2)
+        engine = Engine(new_transcript(plan, bank, be, session_id="bench"), be, Store(Path(d)), wait_s=bound)
+        turns: list[float] = []
+
+        async def go() -> None:
+            [e async for e in engine.start()]
+            while not engine.finished:
+                start = time.perf_counter()
+                async for e in engine.submit(Answer(text="Threads share memory; processes do not.")):
+                    if isinstance(e, Prompt | InterviewFinished):
+                        turns.append(time.perf_counter() - start)
+            await be.close()
+
+        asyncio.run(go())
+    longest = max(turns)
+    row(
+        f"longest wait for one turn on a server that never answers (bound {bound:g} s)",
+        f"{longest:.2f} s = {longest / bound:.2f}× the bound over {len(turns)} turns",
+        "≤ 1.1× the bound",
+        longest <= 1.1 * bound,
+    )
+
+
 # The fake server for the evaluation figure runs in its own process, as a real endpoint would: its work
 # on each streamed chunk must not be charged to the client being measured.
 SERVER = """
@@ -644,6 +682,7 @@ def main() -> None:
     engine_overhead()
     startup()
     model_backed()
+    silent_server()
     streaming_latency()
     tui_memory()
     eval_throughput()
