@@ -347,9 +347,11 @@ def _doctor(args: argparse.Namespace) -> int:
     from .doctor import diagnose
     from .llm.openai import OpenAIBackend
 
-    report = asyncio.run(diagnose(_settings(args), lambda s: OpenAIBackend(s, "doctor")))
-    for line in report.lines:
-        print(line)
+    def show(line: str) -> None:
+        print(line, flush=True)  # each check as it runs, even into a pipe
+
+    settings = _settings(args)
+    report = asyncio.run(diagnose(settings, lambda s: OpenAIBackend(s, "doctor"), show, default_lang()))
     if report.fix:
         print(f"interviewer: error: {report.fix}", file=sys.stderr)
         return 1

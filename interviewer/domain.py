@@ -330,6 +330,35 @@ class CallRecord(BaseModel):
     raw: str | None = Field(default=None, description="the last raw model output, for replay")
 
 
+def known_sum(values: list[int | None]) -> int | None:
+    """The sum of the values that are known; None when there are some and none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known or not values else None
+
+
+class Usage(BaseModel):
+    """Model calls and their tokens. A total leaves out the calls that did not report it, and is None when
+    none did: a server that reports no usage shows as unknown, never as 0 tokens."""
+
+    calls: int = 0
+    fallbacks: int = Field(default=0, description="calls whose step the offline backend took")
+    prompt_tokens: int | None = 0
+    cached_tokens: int | None = 0
+    completion_tokens: int | None = 0
+    unreported: int = Field(default=0, description="calls that reported no token counts")
+
+    @classmethod
+    def of(cls, calls: list[CallRecord]) -> Usage:
+        return cls(
+            calls=len(calls),
+            fallbacks=sum(c.fallback for c in calls),
+            prompt_tokens=known_sum([c.prompt_tokens for c in calls]),
+            cached_tokens=known_sum([c.cached_tokens for c in calls]),
+            completion_tokens=known_sum([c.completion_tokens for c in calls]),
+            unreported=sum(c.prompt_tokens is None and c.completion_tokens is None for c in calls),
+        )
+
+
 class QuestionRecord(BaseModel):
     question: Question = Field(description="a snapshot, so a transcript stays readable if the bank changes")
     turns: list[Turn] = Field(default_factory=list)
@@ -384,16 +413,8 @@ class Transcript(BaseModel):
         scores = [r.feedback.overall for r in self.records if r.feedback is not None]
         return round(sum(scores) / len(scores), 2) if scores else None
 
-    def usage(self) -> dict[str, int]:
-        totals = {"calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "completion_tokens": 0, "fallbacks": 0}
-        for r in self.records:
-            for c in r.calls:
-                totals["calls"] += 1
-                totals["prompt_tokens"] += c.prompt_tokens or 0
-                totals["cached_tokens"] += c.cached_tokens or 0
-                totals["completion_tokens"] += c.completion_tokens or 0
-                totals["fallbacks"] += int(c.fallback)
-        return totals
+    def usage(self) -> Usage:
+        return Usage.of([c for r in self.records for c in r.calls])
 
     @property
     def current(self) -> QuestionRecord | None:

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from .domain import Lang, QuestionRecord, Transcript
+from .domain import CallRecord, Lang, QuestionRecord, Transcript, Usage
 from .phrases import Phrases, pick
 from .settings import Price
 from .untrusted import for_markdown, markdown_line
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: tokens may be null (unknown), per-question graded_by and follow_ups_by
+
+
+class Provenance(BaseModel):
+    """Which backend did a step of one question: the model, or the offline backend."""
+
+    provider: str = Field(description="openai (any OpenAI-compatible server) or offline")
+    model: str | None = Field(
+        default=None, description="the model that did the step, or that failed when offline stood in"
+    )
+    fallback: bool = Field(default=False, description="the model failed and the offline backend stood in")
+    faults: list[str] = Field(default_factory=list, description="what went wrong with the model, by kind")
+
+    @property
+    def by_model(self) -> bool:
+        return self.provider != "offline"
 
 
 class ReportTurn(BaseModel):
@@ -38,6 +54,10 @@ class QuestionReport(BaseModel):
         default_factory=list, description="what a strong answer says on the points this one did not cover"
     )
     notes: list[str]
+    graded_by: Provenance | None = Field(description="who graded it; null when it was not graded")
+    follow_ups_by: Provenance | None = Field(
+        description="who decided the follow-ups (offline when it decided any); null when none was decided"
+    )
     turns: list[ReportTurn]
 
 
@@ -48,24 +68,70 @@ class SessionReport(BaseModel):
     finished: bool
     track: str
     lang: Lang
-    provider: str
+    provider: str = Field(description="the backend the session last ran with")
     model: str | None
     overall: float | None = Field(description="mean of the graded questions' overall scores, 1..5")
-    usage: dict[str, int] = Field(description="model calls, prompt/cached/completion tokens, fallbacks")
+    usage: Usage = Field(
+        description="model calls, prompt/cached/completion tokens (null: unknown), fallbacks"
+    )
     cost_usd: float | None = Field(
-        description="estimate from the config's price table, if it prices the model"
+        description="estimate from the config's price table, if it prices every model that was called"
     )
     questions: list[QuestionReport]
 
 
-def estimate_cost(usage: dict[str, int], price: Price | None) -> float | None:
-    """US dollars from the config's price table; None when the model has no price there."""
-    if price is None or not usage.get("calls"):
+def estimate_cost(usage: Usage, price: Price | None) -> float | None:
+    """US dollars from the config's price table for the tokens that were reported; None when the model
+    has no price there or no call reported its tokens."""
+    if price is None or not usage.calls or usage.prompt_tokens is None or usage.completion_tokens is None:
         return None
-    cached = usage["cached_tokens"]
+    cached = usage.cached_tokens or 0  # unknown cached tokens are priced in full: the estimate errs high
     cached_rate = price.cached_input if price.cached_input is not None else price.input
-    dollars = (usage["prompt_tokens"] - cached) * price.input + cached * cached_rate
-    return round((dollars + usage["completion_tokens"] * price.output) / 1_000_000, 6)
+    dollars = (usage.prompt_tokens - cached) * price.input + cached * cached_rate
+    return round((dollars + usage.completion_tokens * price.output) / 1_000_000, 6)
+
+
+def session_cost(t: Transcript, prices: dict[str, Price]) -> float | None:
+    """The estimate over every model the session called (a resumed session may have called two)."""
+    by_model: dict[str | None, list[CallRecord]] = defaultdict(list)
+    for r in t.records:
+        for c in r.calls:
+            by_model[c.model].append(c)
+    costs = [estimate_cost(Usage.of(calls), prices.get(m or "")) for m, calls in by_model.items()]
+    if not costs or None in costs:
+        return None
+    return round(sum(c for c in costs if c is not None), 6)
+
+
+def graded_by(r: QuestionRecord) -> Provenance | None:
+    """From the record's calls: the last grade call (a re-grade replaces them); none at all is offline."""
+    if r.feedback is None:
+        return None
+    grades = [c for c in r.calls if c.step == "grade"]
+    if not grades:
+        return Provenance(provider="offline")
+    last = grades[-1]
+    if last.fallback:
+        return Provenance(provider="offline", model=last.model, fallback=True, faults=_kinds(last.faults))
+    return Provenance(provider=last.provider, model=last.model)
+
+
+def follow_ups_by(r: QuestionRecord) -> Provenance | None:
+    """Who decided the question's follow-ups: the model only when it decided every one of them."""
+    if not r.decisions:
+        return None
+    calls = [c for c in r.calls if c.step == "follow_up"]
+    failed = [c for c in calls if c.fallback]
+    if failed:
+        faults = _kinds([f for c in failed for f in c.faults])
+        return Provenance(provider="offline", model=failed[-1].model, fallback=True, faults=faults)
+    if len(calls) < len(r.decisions):  # decided with no call: by the offline backend itself
+        return Provenance(provider="offline")
+    return Provenance(provider=calls[-1].provider, model=calls[-1].model)
+
+
+def _kinds(faults: list[str]) -> list[str]:
+    return list(dict.fromkeys(f.split(":")[0] for f in faults))
 
 
 def build_report(t: Transcript, prices: dict[str, Price] | None = None) -> SessionReport:
@@ -81,7 +147,7 @@ def build_report(t: Transcript, prices: dict[str, Price] | None = None) -> Sessi
         model=t.model,
         overall=t.overall,
         usage=usage,
-        cost_usd=estimate_cost(usage, (prices or {}).get(t.model or "")),
+        cost_usd=session_cost(t, prices or {}),
         questions=[_question(r, lang) for r in t.records if r.turns],
     )
 
@@ -104,6 +170,8 @@ def _question(r: QuestionRecord, lang: Lang) -> QuestionReport:
         gaps=fb.gaps if fb else [],
         strong_answer=[m.what_strong_answers_say for m in fb.missed] if fb else [],
         notes=fb.notes if fb else [],
+        graded_by=graded_by(r),
+        follow_ups_by=follow_ups_by(r),
         turns=[ReportTurn(role=t.role, kind=t.kind, text=t.text) for t in r.turns],
     )
 
@@ -126,16 +194,31 @@ _LABELS: Phrases = {
     "idk": ("(모르겠다고 답함)", "(said they don't know)"),
     "skip": ("(건너뜀)", "(skipped)"),
     "empty": ("(답변 없음)", "(no answer)"),
-    "setup": (
-        "트랙: {track} · 언어: {language} · 백엔드: {provider}",
-        "track: {track} · lang: {language} · provider: {provider}",
-    ),
+    "setup": ("트랙: {track} · 언어: {language}", "track: {track} · lang: {language}"),
+    "provider": ("백엔드: {who}", "provider: {who}"),
+    "graded_by": ("채점: {who}", "graded by: {who}"),
+    "follow_ups_by": ("꼬리질문 결정: {who}", "follow-ups decided by: {who}"),
+    "offline": ("오프라인", "offline"),
+    "stood_in": ("오프라인 ({model} 실패로 대체)", "offline, after {model} failed"),
+    "group": ("{who} {numbers}번", "{who} for {questions} {numbers}"),
+    "question": ("", "question"),
+    "questions": ("", "questions"),
     "tokens": (
-        "토큰: 프롬프트 {prompt:,} (캐시 {cached:,}), 응답 {completion:,} · "
+        "토큰: 프롬프트 {prompt} (캐시 {cached}), 응답 {completion}{partial} · "
         "호출 {calls}회, 오프라인 대체 {fallbacks}회",
-        "tokens: {prompt:,} prompt ({cached:,} cached), {completion:,} completion · {calls} calls, "
+        "tokens: {prompt} prompt ({cached} cached), {completion} completion{partial} · {calls} calls, "
         "{fallbacks} fell back to offline",
     ),
+    "tokens_unknown": (
+        "토큰: 알 수 없음 (서버가 보고하지 않음) · 호출 {calls}회, 오프라인 대체 {fallbacks}회",
+        "tokens: unknown (the server did not report them) · {calls} calls, {fallbacks} fell back to offline",
+    ),
+    "unknown": ("알 수 없음", "unknown"),
+    "unreported": (
+        ", 호출 {calls}회 중 {unreported}회는 토큰 미보고",
+        ", not reported by {unreported} of {calls} calls",
+    ),
+    "cost_partial": (" (토큰을 보고한 호출만)", " (for the calls that reported tokens)"),
     "table": ("| 기준 | 점수 | 근거 |", "| criterion | score | evidence |"),
 }
 
@@ -148,34 +231,119 @@ def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} / 5"
 
 
+def count(value: int | None, lang: Lang = "en") -> str:
+    return _l("unknown", lang) if value is None else f"{value:,}"
+
+
+def tokens_in_out(u: Usage) -> str:
+    """The short token line of the TUI's status bars."""
+    partial = f" (+{u.unreported} calls unknown)" if 0 < u.unreported < u.calls else ""
+    if u.prompt_tokens is None and u.completion_tokens is None:
+        return "tokens unknown"
+    return f"tokens {count(u.prompt_tokens)} in / {count(u.completion_tokens)} out{partial}"
+
+
+def _tokens(report: SessionReport) -> str:
+    u, lang = report.usage, report.lang
+    if u.prompt_tokens is None and u.completion_tokens is None:
+        line = _l("tokens_unknown", lang, calls=u.calls, fallbacks=u.fallbacks)
+    else:
+        partial = _l("unreported", lang, unreported=u.unreported, calls=u.calls) if u.unreported else ""
+        line = _l(
+            "tokens",
+            lang,
+            prompt=count(u.prompt_tokens, lang),
+            cached=count(u.cached_tokens, lang),
+            completion=count(u.completion_tokens, lang),
+            partial=partial,
+            calls=u.calls,
+            fallbacks=u.fallbacks,
+        )
+    if report.cost_usd is not None:
+        line += f" · ≈ ${report.cost_usd:.4f}" + (_l("cost_partial", lang) if u.unreported else "")
+    return line
+
+
+def _who(p: Provenance, lang: Lang, why: bool = False) -> str:
+    if p.by_model:
+        return markdown_line(p.provider) + (f" ({markdown_line(p.model)})" if p.model else "")
+    if not p.fallback:
+        return _l("offline", lang)
+    text = _l("stood_in", lang, model=markdown_line(p.model or "model"))
+    # The last fault is what made the step fall back; the JSON report lists them all.
+    return text + (f" ({markdown_line(p.faults[-1])})" if why and p.faults else "")
+
+
+def _ranges(numbers: list[int]) -> str:
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def _summary(steps: list[tuple[int, Provenance]], lang: Lang) -> str:
+    """Who did a step, by question: "openai (m) for questions 1–2; offline for questions 3–5"."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for number, p in steps:
+        groups[_who(p, lang)].append(number)
+    if len(groups) == 1:
+        return next(iter(groups))
+    return "; ".join(
+        _l(
+            "group",
+            lang,
+            who=who,
+            numbers=_ranges(ns),
+            questions=_l("questions" if len(ns) > 1 else "question", lang),
+        )
+        for who, ns in groups.items()
+    )
+
+
+def _backends(report: SessionReport) -> tuple[list[str], bool]:
+    """The header's lines on who asked and graded, and whether one backend did everything (then the
+    questions do not repeat it)."""
+    lang = report.lang
+    numbered = list(enumerate(report.questions, 1))
+    graded = [(i, q.graded_by) for i, q in numbered if q.graded_by is not None]
+    decided = [(i, q.follow_ups_by) for i, q in numbered if q.follow_ups_by is not None]
+    everyone = {_who(p, lang) for _, p in graded + decided}
+    if len(everyone) <= 1 and not any(p.fallback for _, p in graded + decided):
+        who = (
+            everyone.pop()
+            if everyone
+            else _who(Provenance(provider=report.provider, model=report.model), lang)
+        )
+        return [_l("provider", lang, who=who)], True
+    lines = [_l("graded_by", lang, who=_summary(graded, lang))] if graded else []
+    if decided:
+        lines.append(_l("follow_ups_by", lang, who=_summary(decided, lang)))
+    return lines, False
+
+
 def to_markdown(report: SessionReport, conversation: bool = True) -> str:
     lang = report.lang
-    provider = markdown_line(report.provider)
+    backends, uniform = _backends(report)
+    setup = _l("setup", lang, track=report.track, language=lang)
     lines = [
         f"# {_l('title', lang)} — {markdown_line(report.session_id)}"
         + ("" if report.finished else f" {_l('unfinished', lang)}"),
         "",
-        f"- {_l('setup', lang, track=report.track, language=lang, provider=provider)}"
-        + (f" ({markdown_line(report.model)})" if report.model else ""),
+        *([f"- {setup} · {backends[0]}"] if uniform else [f"- {setup}", *(f"- {b}" for b in backends)]),
         f"- {_l('overall', lang)}: **{_score(report.overall)}**",
     ]
-    u = report.usage
-    if u.get("calls"):
-        tokens = _l(
-            "tokens",
-            lang,
-            prompt=u["prompt_tokens"],
-            cached=u["cached_tokens"],
-            completion=u["completion_tokens"],
-            calls=u["calls"],
-            fallbacks=u["fallbacks"],
-        )
-        lines.append(f"- {tokens}" + (f" · ≈ ${report.cost_usd:.4f}" if report.cost_usd is not None else ""))
+    if report.usage.calls:
+        lines.append(f"- {_tokens(report)}")
     lines.append("")
     for i, q in enumerate(report.questions, 1):
         score = _score(q.overall) if q.overall else _l("not_graded", lang)
         lines.append(f"## {i}. {markdown_line(q.question_id)} — {score}")
         extra = f" · {_l('skipped', lang)}" if q.skipped else ""
+        if not uniform and q.graded_by is not None:
+            extra += f" · {_l('graded_by', lang, who=_who(q.graded_by, lang, why=True))}"
         lines += [
             "",
             "\n".join(f"> {line}" for line in for_markdown(q.text).split("\n")),

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,27 @@ class Result:
     code: int
     out: str
     err: str
+    # When each piece of stdout was written (time.monotonic), and when the command returned: a case can
+    # tell output shown as the work went on from output printed all at the end.
+    written: list[tuple[float, str]] = field(default_factory=list)
+    ended: float = 0.0
 
     def error_lines(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.strip()]
+
+    def written_at(self, text: str) -> float:
+        """When the first piece of stdout holding `text` was written."""
+        return next(at for at, piece in self.written if text in piece)
+
+
+class _Timed(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[tuple[float, str]] = []
+
+    def write(self, s: str) -> int:
+        self.times.append((time.monotonic(), s))
+        return super().write(s)
 
 
 @dataclass
@@ -73,20 +92,21 @@ class Sandbox:
         """Run one command; fail the test on a traceback or on a write outside the data dir, the
         cache and `allowed`."""
         before = self.files()
-        out, err = io.StringIO(), io.StringIO()
+        out, err = _Timed(), io.StringIO()
         self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(argv))
             except SystemExit as exc:  # argparse's own usage errors
                 code = exc.code if isinstance(exc.code, int) else 1
+        ended = time.monotonic()
         after = self.files()
         changed = [p for p, st in after.items() if before.get(p) != st]
         inside = (self.data, *allowed)
         outside = [p for p in changed if not any(p.is_relative_to(d) for d in inside)]
         assert not outside, f"wrote outside the data dir: {outside}"
         assert "Traceback" not in err.getvalue(), err.getvalue()
-        return Result(code, out.getvalue(), err.getvalue())
+        return Result(code, out.getvalue(), err.getvalue(), out.times, ended)
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ from typing import TypeVar
 from platformdirs import user_cache_path
 
 from ..bank import load_bank
+from ..domain import Usage, known_sum
 from ..llm.base import Backend
 from ..report import estimate_cost
 from ..settings import APP_NAME, Settings
 from ..store import Store, write_atomic
+from ..untrusted import for_terminal, one_line
 from .dataset import DatasetError, load_dataset
 from .replay import regrade, replay_text
 from .runner import EvalRun, assemble, build_run, evaluate
@@ -66,24 +68,39 @@ def _regrade(
     new, rows = asyncio.run(
         _closing(backend, regrade(original, backend, args.follow_ups, args.fallbacks_only))
     )
+    name = backend.model or backend.provider
     label = f"{backend.provider}{f' ({backend.model})' if backend.model else ''}"
-    print(f"{original.session_id}: {original.provider} → {label}")
+    print(one_line(f"{original.session_id}: {original.provider} → {label}"))
     if not rows:
         print("nothing to re-grade")
-    width = max((len(r[1]) for r in rows), default=8)
-    for question, what, before, after in rows:
-        mark = " " if before == after else "*"
-        if what.startswith("follow-up"):
-            print(f"{mark} {question}  {what}\n    was: {before}\n    now: {after}")
+    width = max((len(r.what) for r in rows), default=8)
+    for row in rows:
+        # `!`: the offline backend answered in the model's place, so an unchanged score is no agreement.
+        mark = "!" if row.stood_in else " " if row.before == row.after else "*"
+        why = f"  (offline: {name} failed: {row.stood_in})" if row.stood_in else ""
+        question = one_line(row.question)
+        if row.what.startswith("follow-up"):
+            print(f"{mark} {question}  {row.what}{why}")
+            print(f"    was: {for_terminal(row.before)}\n    now: {for_terminal(row.after)}")
         else:
-            print(f"{mark} {question}  {what:<{width}}  {before:>5} → {after}")
+            print(f"{mark} {question}  {one_line(row.what):<{width}}  {row.before:>5} → {row.after}{why}")
     if args.out:
         try:
             write_atomic(args.out, new.model_dump_json(indent=1).encode())
         except OSError as exc:
             raise CommandError(f"cannot write {args.out}: {exc.strerror or exc}", code=1) from None
         print(f"re-graded transcript written to {args.out}")
-    return 0
+    overall = [r for r in rows if r.what == "overall"]
+    failed = [r for r in overall if r.stood_in]
+    if not failed:
+        return 0
+    why = ", ".join(dict.fromkeys(r.stood_in or "" for r in failed))
+    every = len(failed) == len(overall)
+    said = f"{'every re-grade' if every else f'{len(failed)} of {len(overall)} re-grades'} fell back to "
+    said += f"the offline grader ({why}): {'these' if every else 'their'} scores are not {name}'s"
+    # Nothing was graded by the model that was asked for: the run did not do its job.
+    print(f"interviewer: {'error' if every else 'warning'}: {one_line(said)}", file=sys.stderr)
+    return 1 if every else 0
 
 
 def _eval(
@@ -122,14 +139,18 @@ def _eval(
         )
         print(file=sys.stderr)
         run = build_run(dataset, backend, results)
-        usage = {
-            "calls": len(results),
-            "prompt_tokens": sum(r.prompt_tokens for r in results),
-            "cached_tokens": sum(r.cached_tokens for r in results),
-            "completion_tokens": sum(r.completion_tokens for r in results),
-        }
+        usage = Usage(
+            calls=len(results),
+            prompt_tokens=known_sum([r.prompt_tokens for r in results]),
+            cached_tokens=known_sum([r.cached_tokens for r in results]),
+            completion_tokens=known_sum([r.completion_tokens for r in results]),
+        )
         run.metrics["cost_usd"] = estimate_cost(usage, chosen.prices.get(backend.model or ""))
     print(terminal_table(run))
+    every = bool(run.items) and all(r.grade_fallback for r in run.items)
+    for i, warning in enumerate(run.warnings):
+        level = "error" if every and i == 0 else "warning"  # the grades' warning comes first
+        print(f"interviewer: {level}: {one_line(warning)}", file=sys.stderr)
     for path, data in (
         (args.out, run.model_dump_json(indent=1)),
         (args.report, markdown_report(run) if args.report else ""),
@@ -146,7 +167,8 @@ def _eval(
     ]
     for line in failed:
         print(f"interviewer: fail-under: {line}", file=sys.stderr)
-    return 1 if failed else 0
+    # Every grade by the offline grader: the model that was asked for graded nothing.
+    return 1 if failed or every else 0
 
 
 async def _closing(backend: Backend, work: Coroutine[object, object, T]) -> T:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..domain import Lang, QuestionRecord, Transcript
+from typing import NamedTuple
+
+from ..domain import CallRecord, Lang, QuestionRecord, Transcript
 from ..engine import for_backend
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
 from ..untrusted import for_terminal, one_line
@@ -32,14 +34,30 @@ def replay_text(t: Transcript) -> str:
     return "\n".join(lines)
 
 
+class Row(NamedTuple):
+    question: str
+    what: str
+    before: str
+    after: str
+    stood_in: str | None = None  # why the offline backend gave `after` in the model's place, if it did
+
+
+def _stood_in(calls: list[CallRecord]) -> str | None:
+    failed = [c for c in calls if c.fallback]
+    if not failed:
+        return None
+    # The last fault of a step is what made it fall back; the ones before it were tried past.
+    return ", ".join(dict.fromkeys(c.faults[-1].split(":")[0] if c.faults else "failed" for c in failed))
+
+
 async def regrade(
     t: Transcript, backend: Backend, follow_ups: bool = False, only_fallbacks: bool = False
-) -> tuple[Transcript, list[tuple[str, str, str, str]]]:
-    """A copy of the transcript graded by `backend`, and rows of (question, what, before, after)."""
+) -> tuple[Transcript, list[Row]]:
+    """A copy of the transcript graded by `backend`, and a row per criterion, overall and follow-up."""
     lang: Lang = t.plan.lang
     new = t.model_copy(deep=True)
     new.provider, new.model, new.prompt_hashes = backend.provider, backend.model, backend.prompt_hashes
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[Row] = []
     for old, rec in zip(t.records, new.records, strict=True):
         if not rec.answers() and not rec.skipped:
             continue
@@ -51,20 +69,20 @@ async def regrade(
         rec.feedback, rec.status = outcome.value, "graded"
         rec.calls = [c for c in rec.calls if c.step != "grade"] + outcome.calls
         before = {c.criterion_id: c.score for c in old.feedback.criteria} if old.feedback else {}
+        why = _stood_in(outcome.calls)
         for c in outcome.value.criteria:
-            rows.append((rec.question.id, c.criterion_id, str(before.get(c.criterion_id, "–")), str(c.score)))
+            was = str(before.get(c.criterion_id, "–"))
+            rows.append(Row(rec.question.id, c.criterion_id, was, str(c.score), why))
         was = f"{old.feedback.overall:.2f}" if old.feedback else "–"
-        rows.append((rec.question.id, "overall", was, f"{outcome.value.overall:.2f}"))
+        rows.append(Row(rec.question.id, "overall", was, f"{outcome.value.overall:.2f}", why))
         if follow_ups:
             rows += await _redecide(rec, backend, lang, t.plan.follow_ups)
     return new, rows
 
 
-async def _redecide(
-    rec: QuestionRecord, backend: Backend, lang: Lang, limit: int
-) -> list[tuple[str, str, str, str]]:
+async def _redecide(rec: QuestionRecord, backend: Backend, lang: Lang, limit: int) -> list[Row]:
     """Ask the backend again at every point where a follow-up was decided, on the same answers."""
-    rows = []
+    rows: list[Row] = []
     asked = 0
     for i, turn in enumerate(rec.turns):
         if turn.role != "interviewer" or turn.kind not in ("follow_up", "deepen"):
@@ -72,8 +90,11 @@ async def _redecide(
         request = FollowUpRequest(
             question=rec.question, turns=for_backend(rec.turns[:i]), lang=lang, remaining=limit - asked
         )
-        decision = (await backend.follow_up(request)).value
+        outcome = await backend.follow_up(request)
+        decision = outcome.value
         after = decision.text if decision.action == "ask" and decision.text else "(move on)"
-        rows.append((rec.question.id, f"follow-up {asked + 1}", turn.text, after))
+        rows.append(
+            Row(rec.question.id, f"follow-up {asked + 1}", turn.text, after, _stood_in(outcome.calls))
+        )
         asked += 1
     return rows

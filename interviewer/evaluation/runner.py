@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from ..bank import Bank, fingerprint
-from ..domain import Turn
+from ..domain import Turn, Usage, known_sum
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
 from ..store import write_atomic
 from . import metrics as m
@@ -52,9 +52,12 @@ class ItemResult(BaseModel):
     latency_s: float = 0.0
     invalid: bool = Field(default=False, description="a model reply failed validation at least once")
     fallback: bool = Field(default=False, description="the offline backend stood in for a step")
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
+    grade_fallback: bool = Field(default=False, description="the offline backend graded it: the model failed")
+    follow_up_fallback: bool = Field(default=False, description="the offline backend decided its follow-up")
+    faults: list[str] = Field(default_factory=list, description="what made a step fall back, by kind")
+    prompt_tokens: int | None = Field(default=0, description="null: the server did not report it")
+    cached_tokens: int | None = 0
+    completion_tokens: int | None = 0
 
 
 class EvalRun(BaseModel):
@@ -66,6 +69,9 @@ class EvalRun(BaseModel):
     metrics: dict[str, float | int | None]
     by_tag: dict[str, dict[str, float | int | None]]
     by_language: dict[str, dict[str, float | int | None]]
+    warnings: list[str] = Field(
+        default_factory=list, description="why these figures may not be the named model's own"
+    )
     items: list[ItemResult]
 
 
@@ -100,7 +106,8 @@ async def evaluate(
         if result is None:
             async with gate:
                 result = await _run(item, bank, backend)
-            if path is not None:
+            # A step the offline backend took is a passing fault, not the model's answer: never cached.
+            if path is not None and not result.fallback:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     write_atomic(path, result.model_dump_json().encode())
@@ -136,6 +143,7 @@ async def _run(item: Item, bank: Bank, backend: Backend) -> ItemResult:
         FollowUpRequest(question=q, turns=turns, lang=item.language, remaining=1)
     )
     calls = graded.calls + decided.calls
+    usage = Usage.of(calls)
     fb, fu = graded.value, decided.value
     return ItemResult(
         id=item.id,
@@ -149,9 +157,12 @@ async def _run(item: Item, bank: Bank, backend: Backend) -> ItemResult:
         latency_s=round(time.monotonic() - started, 4),
         invalid=any(c.faults for c in calls),
         fallback=any(c.fallback for c in calls),
-        prompt_tokens=sum(c.prompt_tokens or 0 for c in calls),
-        cached_tokens=sum(c.cached_tokens or 0 for c in calls),
-        completion_tokens=sum(c.completion_tokens or 0 for c in calls),
+        grade_fallback=any(c.fallback for c in graded.calls),
+        follow_up_fallback=any(c.fallback for c in decided.calls),
+        faults=list(dict.fromkeys(c.faults[-1].split(":")[0] for c in calls if c.fallback and c.faults)),
+        prompt_tokens=usage.prompt_tokens,
+        cached_tokens=usage.cached_tokens,
+        completion_tokens=usage.completion_tokens,
     )
 
 
@@ -190,8 +201,8 @@ def compute(results: list[ItemResult]) -> dict[str, float | int | None]:
         "fallback_rate": sum(r.fallback for r in results) / len(results) if results else None,
         "latency_p50_s": m.percentile(latencies, 0.5),
         "latency_p95_s": m.percentile(latencies, 0.95),
-        "prompt_tokens": sum(r.prompt_tokens for r in results),
-        "completion_tokens": sum(r.completion_tokens for r in results),
+        "prompt_tokens": known_sum([r.prompt_tokens for r in results]),
+        "completion_tokens": known_sum([r.completion_tokens for r in results]),
     }
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in out.items()}  # NaN -> None
 
@@ -256,7 +267,33 @@ def assemble(
         prompt_hashes=prompt_hashes,
         created_at=datetime.now(UTC),
         metrics=compute(results),
+        warnings=fallback_warnings(model or backend, results),
         by_tag=breakdown(results, lambda r: r.tags or ["untagged"]),
         by_language=breakdown(results, lambda r: [r.language]),
         items=sorted(results, key=lambda r: r.id),
     )
+
+
+def fallback_warnings(name: str, results: list[ItemResult]) -> list[str]:
+    """What the offline backend did in a model's place: its grades must not pass for the model's."""
+    total = len(results)
+    graded = [r for r in results if r.grade_fallback]
+    decided = [r for r in results if r.follow_up_fallback]
+    why = Counter(f for r in results if r.fallback for f in r.faults)
+    because = f" ({', '.join(k for k, _ in why.most_common(3))})" if why else ""
+    out = []
+    if graded and len(graded) == total:
+        out.append(
+            f"every grade fell back to the offline grader{because}: "
+            f"these figures are the offline grader's, not {name}'s"
+        )
+    elif graded and len(graded) * 2 >= total:
+        out.append(
+            f"{len(graded)} of {total} grades fell back to the offline grader{because}: "
+            f"these figures are mostly the offline grader's, not {name}'s"
+        )
+    elif graded:
+        out.append(f"{len(graded)} of {total} grades fell back to the offline grader{because}")
+    if decided:
+        out.append(f"{len(decided)} of {total} follow-ups were decided by the offline backend{because}")
+    return out

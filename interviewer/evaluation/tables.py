@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..untrusted import markdown_line, one_line
 from .runner import EvalRun
 
 METRICS = (
@@ -29,6 +30,19 @@ METRICS = (
 )
 
 
+_TOKENS = ("prompt_tokens", "completion_tokens")
+
+
+def _metric(run: EvalRun, key: str) -> str:
+    value = run.metrics.get(key)
+    # A token count the server never reported is unknown, not zero and not missing.
+    return "unknown" if value is None and key in _TOKENS and run.items else fmt(value)
+
+
+def _name(run: EvalRun) -> str:
+    return f"{run.backend}{f' ({run.model})' if run.model else ''}"
+
+
 def fmt(value: float | int | None) -> str:
     if value is None:
         return "–"
@@ -39,8 +53,9 @@ def fmt(value: float | int | None) -> str:
 
 def terminal_table(run: EvalRun) -> str:
     width = max(len(label) for _, label in METRICS)
-    lines = [f"{run.backend}{f' ({run.model})' if run.model else ''} on {run.dataset}"]
-    lines += [f"  {label:<{width}}  {fmt(run.metrics.get(key))}" for key, label in METRICS]
+    lines = [one_line(f"{_name(run)} on {run.dataset}")]
+    lines += [f"  warning: {one_line(w)}" for w in run.warnings]
+    lines += [f"  {label:<{width}}  {_metric(run, key)}" for key, label in METRICS]
     for title, groups in (("by language", run.by_language), ("by tag", run.by_tag)):
         lines.append(f"\n{title}:")
         for name, values in groups.items():
@@ -55,14 +70,15 @@ def terminal_table(run: EvalRun) -> str:
 
 def markdown_report(run: EvalRun) -> str:
     lines = [
-        f"# Evaluation: {run.backend}{f' ({run.model})' if run.model else ''}",
+        f"# Evaluation: {markdown_line(_name(run))}",
         "",
         f"Dataset `{run.dataset}`, {run.metrics['items']} items, {run.created_at:%Y-%m-%d %H:%M} UTC.",
         "",
+        *(f"> **Warning:** {markdown_line(w)}\n" for w in run.warnings),
         "| metric | value |",
         "|---|---|",
     ]
-    lines += [f"| {label} | {fmt(run.metrics.get(key))} |" for key, label in METRICS]
+    lines += [f"| {label} | {_metric(run, key)} |" for key, label in METRICS]
     for title, groups in (("By language", run.by_language), ("By tag", run.by_tag)):
         lines += [
             "",
@@ -89,11 +105,11 @@ def markdown_report(run: EvalRun) -> str:
 
 
 def compare_runs(a: EvalRun, b: EvalRun) -> str:
-    lines = [
-        f"A: {a.backend} ({a.model or '-'}) · B: {b.backend} ({b.model or '-'})",
-        "",
-        "metric deltas (B - A):",
+    lines = [one_line(f"A: {a.backend} ({a.model or '-'}) · B: {b.backend} ({b.model or '-'})")]
+    lines += [
+        f"  warning for {name}: {one_line(w)}" for name, run in (("A", a), ("B", b)) for w in run.warnings
     ]
+    lines += ["", "metric deltas (B - A):"]
     for key, label in METRICS:
         va, vb = a.metrics.get(key), b.metrics.get(key)
         delta = (

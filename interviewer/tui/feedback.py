@@ -12,7 +12,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from ..domain import Transcript
 from ..phrases import Phrases, pick
-from ..report import build_report, to_markdown
+from ..report import build_report, to_markdown, tokens_in_out
 from ..store import write_atomic
 from .keys import speak
 
@@ -76,9 +76,9 @@ class FeedbackScreen(Screen[None]):
     def _usage_line(self) -> str:
         u = self.transcript.usage()
         backend = self.transcript.provider + (f" · {self.transcript.model}" if self.transcript.model else "")
-        if not u["calls"]:
+        if not u.calls:
             return backend
-        return f"{backend} · tokens {u['prompt_tokens']:,} in / {u['completion_tokens']:,} out"
+        return f"{backend} · {tokens_in_out(u)}"
 
     async def action_toggle_answers(self) -> None:
         self.show_answers = not self.show_answers

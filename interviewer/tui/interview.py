@@ -29,6 +29,7 @@ from ..events import (
 )
 from ..llm.base import BackendAuthError
 from ..phrases import Phrases, pick
+from ..report import tokens_in_out
 from .keys import speak
 
 if TYPE_CHECKING:
@@ -225,8 +226,8 @@ class InterviewScreen(Screen[None]):
         t = self.engine.transcript
         usage = t.usage()
         parts = [t.provider + (f" · {t.model}" if t.model else "")]
-        if usage["calls"]:
-            parts.append(f"tokens {usage['prompt_tokens'] + usage['completion_tokens']:,}")
+        if usage.calls:
+            parts.append(tokens_in_out(usage))
         if self.engine.grading:
             parts.append(f"grading {self.engine.grading}")
         parts.append(t.session_id)
