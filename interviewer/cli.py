@@ -21,6 +21,7 @@ from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
 from .resources import cache_dir
 from .settings import APP_NAME, Settings
 from .store import SessionSummary, Store, StoreError, new_session_id
+from .untrusted import for_terminal, json_for_terminal, one_line
 
 if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
     from .engine import Engine
@@ -182,13 +183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except BankError as exc:
         for line in exc.problems:
-            print(f"interviewer: {line}", file=sys.stderr)
+            print(f"interviewer: {one_line(line)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CliError as exc:
-        print(f"interviewer: error: {exc}", file=sys.stderr)
+        print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.code
     except StoreError as exc:
-        print(f"interviewer: error: {exc}", file=sys.stderr)
+        print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 1
@@ -362,12 +363,14 @@ def _sessions(args: argparse.Namespace) -> int:
     store = _store(args)
     summaries, problems = store.summaries()
     for line in problems:
-        print(f"interviewer: skipped {line}", file=sys.stderr)
+        print(f"interviewer: skipped {one_line(line)}", file=sys.stderr)
     if args.json:
-        print(json.dumps([s.model_dump(mode="json") for s in summaries], ensure_ascii=False, indent=2))
+        listing = json.dumps([s.model_dump(mode="json") for s in summaries], ensure_ascii=False, indent=2)
+        print(json_for_terminal(listing))
         return 0
     if not summaries:
-        print(f"No sessions yet in {store.sessions_dir}. Start one with `interviewer practice`.")
+        where = one_line(str(store.sessions_dir))
+        print(f"No sessions yet in {where}. Start one with `interviewer practice`.")
         return 0
     rows = [list(SessionSummary.COLUMNS), *(s.cells() for s in summaries)]
     print(_table(rows))
@@ -379,7 +382,7 @@ def _report(args: argparse.Namespace) -> int:
 
     report = build_report(_store(args).load(args.session), Settings().prices)
     if args.format == "json":
-        print(report.model_dump_json(indent=2))
+        print(json_for_terminal(report.model_dump_json(indent=2)))
     else:
         print(to_markdown(report), end="")
     return 0
@@ -432,36 +435,39 @@ def _bank_list(bank: Bank, args: argparse.Namespace, lang: Lang) -> int:
             }
             for q in questions
         ]
-        print(json.dumps(items, ensure_ascii=False, indent=2))
+        print(json_for_terminal(json.dumps(items, ensure_ascii=False, indent=2)))
         return 0
     rows = [["id", "diff", "tracks", "question"]]
-    rows += [[q.id, str(q.difficulty), ",".join(q.tracks), q.text(lang)] for q in questions]
+    rows += [[q.id, str(q.difficulty), ",".join(q.tracks), " ".join(q.text(lang).split())] for q in questions]
     print(_table(rows, last_max=60))
     print(f"\n{len(questions)} question(s)")
     return 0
 
 
 def _show(q: Question, lang: Lang) -> str:
+    """Every part of a question as its bank file has it; a user's bank file may hold any character."""
     lines = [
         f"{q.id}  ·  {q.category}  ·  difficulty {q.difficulty}  ·  tracks {', '.join(q.tracks)}",
         "",
-        q.text(lang),
+        for_terminal(q.text(lang)),
         "",
         "Rubric" if lang == "en" else "채점 기준",
     ]
     for c in q.rubric:
-        lines.append(f"  {c.id} ({c.weight}%) — {c.name(lang)}   [key points: {', '.join(c.key_points)}]")
+        name = one_line(c.name(lang))
+        lines.append(f"  {c.id} ({c.weight}%) — {name}   [key points: {', '.join(c.key_points)}]")
         for score in (1, 3, 5):
-            lines.append(f"    {score}: {c.anchors[score](lang)}")
+            lines.append(f"    {score}: {one_line(c.anchors[score](lang))}")
     lines += ["", "Key points" if lang == "en" else "핵심 포인트"]
     for k in q.key_points:
         lines += [
-            f"  {k.id}: {k.text(lang)}",
-            f"    cues: {', '.join(k.cues(lang))}",
-            f"    follow-up: {k.follow_up(lang)}",
-            f"    deepen: {k.deepen(lang)}",
+            f"  {k.id}: {one_line(k.text(lang))}",
+            f"    cues: {one_line(', '.join(k.cues(lang)))}",
+            f"    follow-up: {one_line(k.follow_up(lang))}",
+            f"    deepen: {one_line(k.deepen(lang))}",
         ]
-    lines += ["", "Model answer" if lang == "en" else "모범 답안", q.model_answer(lang).rstrip()]
+    answer = for_terminal(q.model_answer(lang).rstrip())
+    lines += ["", "Model answer" if lang == "en" else "모범 답안", answer]
     return "\n".join(lines)
 
 
@@ -482,6 +488,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _table(rows: list[list[str]], last_max: int | None = None) -> str:
+    rows = [[one_line(cell) for cell in r] for r in rows]  # cells hold ids and text read from files
     if last_max is not None:
         rows = [[*r[:-1], _clip(r[-1], last_max)] for r in rows]
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]

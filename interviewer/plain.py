@@ -28,6 +28,7 @@ from .phrases import Phrases, pick
 from .report import build_report, to_markdown
 from .settings import Price
 from .store import StoreError
+from .untrusted import for_terminal, one_line
 
 END_OF_ANSWER = "."
 COMMANDS: dict[str, CommandKind] = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
@@ -94,8 +95,9 @@ def keep_unsaved(engine: Engine, out: TextIO) -> Kept:
                 shown = answer.number
                 lines.append(_say("unsaved_question", lang, i=answer.number, n=total))
             if answer.asked:
-                lines.append(_say("unsaved_asked", lang, text=answer.asked))
-            lines += [_say("unsaved_draft" if answer.draft else "unsaved_answer", lang), answer.text, ""]
+                lines.append(_say("unsaved_asked", lang, text=for_terminal(answer.asked)))
+            kind = "unsaved_draft" if answer.draft else "unsaved_answer"
+            lines += [_say(kind, lang), for_terminal(answer.text), ""]
         lines.append(_say("unsaved_end", lang))
         out.write("\n".join(lines) + "\n")
         out.flush()
@@ -172,7 +174,8 @@ class PlainFrontEnd:
         return _say(key, self.lang, **values)
 
     def print(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        # Questions, follow-ups, hints and notices hold bank and model text: no escape sequence gets through.
+        self.out.write(for_terminal(text) + "\n")
         self.out.flush()
 
     def run(self) -> int:
@@ -225,8 +228,8 @@ class PlainFrontEnd:
             match e:
                 case SessionStarted():
                     key = "resumed" if e.resumed else "session"
-                    backend = e.provider + (f" ({e.model})" if e.model else "")
-                    self.print(f"{self.t(key, id=e.session_id)} · {e.plan.track} · {backend}")
+                    backend = one_line(e.provider) + (f" ({one_line(e.model)})" if e.model else "")
+                    self.print(f"{self.t(key, id=one_line(e.session_id))} · {e.plan.track} · {backend}")
                     self.print(self.t("help"))
                     if e.draft:
                         self.reader.pending = e.draft.split("\n")
@@ -234,7 +237,7 @@ class PlainFrontEnd:
                     if not self._streamed:
                         self.out.write("\n")
                     self._streamed += e.text
-                    self.out.write(e.text)
+                    self.out.write(for_terminal(e.text))
                     self.out.flush()
                 case Prompt():
                     streamed, self._streamed = self._streamed, ""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from textual.pilot import Pilot
-from textual.widgets import Markdown, SelectionList, TextArea
+from textual.widgets import Markdown, SelectionList, Static, TextArea
 
 from interviewer.bank import load_bank
 from interviewer.cli import _backend
@@ -248,7 +248,7 @@ def test_follow_ups_stream_and_typing_goes_on_meanwhile(server: FakeOpenAI, tmp_
         await pilot.pause()
         assert screen.query_one(TextArea).text == "typing"
         await settle(pilot)
-        texts = [m.source for m in screen.query(".interviewer").results(Markdown)]
+        texts = [str(m.render()) for m in screen.query(".interviewer").results(Static)]
         assert any("Could you go deeper on that? (1)" in t for t in texts), texts
 
     drive(app, script)

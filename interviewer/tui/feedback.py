@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
@@ -14,6 +16,7 @@ from ..domain import Transcript
 from ..phrases import Phrases, pick
 from ..report import build_report, to_markdown, tokens_in_out
 from ..store import write_atomic
+from ..untrusted import for_markdown, markdown_line, one_line
 from .keys import speak
 
 if TYPE_CHECKING:
@@ -26,6 +29,11 @@ TEXT: Phrases = {
     "exported": ("리포트를 저장했습니다: {path}", "Report saved to {path}"),
     "grading": ("채점 중…", "Grading…"),
 }
+
+
+def _without_autolinks() -> MarkdownIt:
+    # Model and bank text may hold bare URLs: shown as text, never turned into links that open on a click.
+    return MarkdownIt("gfm-like", {"linkify": False})
 
 
 class FeedbackScreen(Screen[None]):
@@ -50,7 +58,7 @@ class FeedbackScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="feedback"):
-            yield Markdown(self.document(), id="report")
+            yield Markdown(self.document(), id="report", parser_factory=_without_autolinks)
         yield Static(self._usage_line(), id="status")
         yield Footer()
 
@@ -61,24 +69,31 @@ class FeedbackScreen(Screen[None]):
         for r in self.transcript.records:
             if not r.turns:
                 continue
+            # Follow-ups come from the model, key points and model answers from a bank file: shown as written.
             asked = [t.text for t in r.turns if t.kind in ("follow_up", "deepen")]
+            qid = markdown_line(r.question.id)
             if asked:
-                extra.append(f"### {r.question.id} — {self.t('follow_ups')}")
-                extra += [f"- {text}" for text in asked]
+                extra.append(f"### {qid} — {self.t('follow_ups')}")
+                extra += ["- " + for_markdown(text).replace("\n", "\n  ") for text in asked]
                 extra.append("")
-            extra.append(f"### {r.question.id} — {self.t('key_points')}")
-            extra += [f"- **{k.id}**: {k.text(self.lang)}" for k in r.question.key_points]
+            extra.append(f"### {qid} — {self.t('key_points')}")
+            extra += [
+                f"- **{markdown_line(k.id)}**: " + for_markdown(k.text(self.lang)).replace("\n", "\n  ")
+                for k in r.question.key_points
+            ]
             if self.show_answers:
-                extra += ["", f"**{self.t('model_answer')}**", "", r.question.model_answer(self.lang).strip()]
+                answer = for_markdown(r.question.model_answer(self.lang))
+                extra += ["", f"**{self.t('model_answer')}**", "", answer]
             extra.append("")
         return text + "\n" + "\n".join(extra)
 
-    def _usage_line(self) -> str:
+    def _usage_line(self) -> Content:
         u = self.transcript.usage()
-        backend = self.transcript.provider + (f" · {self.transcript.model}" if self.transcript.model else "")
+        t = self.transcript
+        backend = one_line(t.provider) + (f" · {one_line(t.model)}" if t.model else "")
         if not u.calls:
-            return backend
-        return f"{backend} · {tokens_in_out(u)}"
+            return Content(backend)
+        return Content(f"{backend} · {tokens_in_out(u)}")
 
     async def action_toggle_answers(self) -> None:
         self.show_answers = not self.show_answers
@@ -92,9 +107,9 @@ class FeedbackScreen(Screen[None]):
                 path, to_markdown(build_report(self.transcript, self.context.settings.prices)).encode()
             )
         except OSError as exc:
-            self.notify(f"{path}: {exc.strerror or exc}", severity="error")
+            self.notify(one_line(f"{path}: {exc.strerror or exc}"), severity="error", markup=False)
             return
-        self.notify(self.t("exported", path=path), timeout=10)
+        self.notify(one_line(self.t("exported", path=path)), timeout=10, markup=False)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from ..domain import Lang, Transcript
 from ..phrases import Phrases, pick
 from ..store import SessionSummary, StoreError
+from ..untrusted import one_line
 from .keys import speak
 
 if TYPE_CHECKING:
@@ -60,11 +63,12 @@ class HistoryScreen(Screen[None]):
             except StoreError:
                 continue
         yield Static(f"[b]{self.t('title')}[/b]", classes="screen-title")
-        table: DataTable[str] = DataTable(id="sessions", cursor_type="row")
+        table: DataTable[Text] = DataTable(id="sessions", cursor_type="row")
         table.add_columns(*SessionSummary.COLUMNS)
         status = (self.t("finished"), self.t("unfinished"))
         for s in summaries:
-            table.add_row(*s.cells(status), key=s.session_id)
+            # Text, not str: the table reads a str cell as markup, and ids come from files.
+            table.add_row(*(Text(one_line(cell), end="") for cell in s.cells(status)), key=s.session_id)
         yield table
         if not summaries:
             yield Static(self.t("empty"))
@@ -72,7 +76,7 @@ class HistoryScreen(Screen[None]):
         with Vertical(id="trends"):
             for category, scores in self.trends().items():
                 with Horizontal(classes="trend"):
-                    yield Label(f"{category:<14}")
+                    yield Label(Content(f"{one_line(category):<14}"))
                     yield Sparkline(scores, summary_function=max)
                     yield Label(f" {scores[-1]:.1f}")
         yield Footer()

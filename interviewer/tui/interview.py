@@ -9,9 +9,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Markdown, Static, TextArea
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Footer, LoadingIndicator, Static, TextArea
 
 from ..engine import Engine
 from ..events import (
@@ -30,6 +30,7 @@ from ..events import (
 from ..llm.base import BackendAuthError
 from ..phrases import Phrases, pick
 from ..report import tokens_in_out
+from ..untrusted import for_terminal, one_line
 from .keys import speak
 
 if TYPE_CHECKING:
@@ -65,8 +66,8 @@ class InterviewScreen(Screen[None]):
         self.engine = engine
         self.lang = engine.transcript.plan.lang
         self.busy = False
-        self._stream: MarkdownStream | None = None
-        self._streamed: Markdown | None = None
+        self._streamed: Static | None = None  # the follow-up being streamed in, and its text so far
+        self._streamed_text = ""
         self._prompt_started = 0.0
 
     @property
@@ -101,11 +102,11 @@ class InterviewScreen(Screen[None]):
         try:
             problem = await self.engine.backend.check()
         except BackendAuthError as exc:
-            self.notify(str(exc), severity="error", timeout=15)
+            self.notify(for_terminal(str(exc)), severity="error", timeout=15, markup=False)
             self.app.pop_screen()
             return
         if problem:
-            self.notify(problem, severity="warning", timeout=10)
+            self.notify(for_terminal(problem), severity="warning", timeout=10, markup=False)
             self.engine.use_offline()
         async for e in self.engine.start():
             yield e
@@ -166,20 +167,25 @@ class InterviewScreen(Screen[None]):
                 if e.draft:
                     self.query_one(TextArea).text = e.draft
             case TextDelta():
-                if self._stream is None:
-                    self._streamed = Markdown(
-                        f"**{self.t('interviewer')}:**\u00a0", classes="turn interviewer"
-                    )
+                self._streamed_text += e.text
+                said = self._turn(f"{self.t('interviewer')}:", "\u00a0", self._streamed_text)
+                if self._streamed is None:
+                    self._streamed = Static(said, classes="turn interviewer")
                     await self.query_one("#conversation").mount(self._streamed)
-                    self._stream = Markdown.get_stream(self._streamed)
-                await self._stream.write(e.text)
+                else:
+                    self._streamed.update(said)
                 self._scroll_end()
             case Prompt():
                 await self._show_prompt(e)
             case HintGiven():
-                await self._add_markdown(f"💡 {e.text}", "hint")
+                await self._add_turn(Content(f"💡 {for_terminal(e.text)}"), "hint")
             case Notice():
-                self.notify(e.text, severity="warning" if e.level == "warning" else "information", timeout=8)
+                self.notify(
+                    for_terminal(e.text),
+                    severity="warning" if e.level == "warning" else "information",
+                    timeout=8,
+                    markup=False,
+                )
             case QuestionGraded():
                 self.notify(self.t("graded", i=e.index, score=e.feedback.overall), timeout=5)
             case InterviewFinished():
@@ -189,26 +195,31 @@ class InterviewScreen(Screen[None]):
 
     async def _show_prompt(self, e: Prompt) -> None:
         label = {"question": "question", "reason_aloud": "reason_aloud"}.get(e.kind, "follow_up")
-        head = f"**{self.t('interviewer')}** ({self.t(label)})"
-        if self._stream is not None and self._streamed is not None:
-            await self._stream.stop()
-            await self._streamed.update(f"{head}\n\n{e.text}")
-            self._stream = self._streamed = None
+        asked = self._turn(self.t("interviewer"), f" ({self.t(label)})\n\n", e.text)
+        if self._streamed is not None:
+            self._streamed.update(asked)
+            self._streamed, self._streamed_text = None, ""
         else:
-            await self._add_markdown(f"{head}\n\n{e.text}", "interviewer")
+            await self._add_turn(asked, "interviewer")
         progress = f"{self.t('question')} {e.index}/{e.total} · {e.category} · {'★' * e.difficulty}"
         if e.follow_up:
             progress += f" · {self.t('follow_up')} {e.follow_up}/{e.follow_up_limit}"
-        self.query_one("#progress", Static).update(progress)
+        self.query_one("#progress", Static).update(Content(progress))
         self._prompt_started = self.ctx_app.context.clock()
         self._tick()
 
+    @staticmethod
+    def _turn(who: str, between: str, text: str) -> Content:
+        # Answers, questions and follow-ups are shown as written: plain text, never Markdown or markup.
+        return Content.assemble((who, "bold"), between, for_terminal(text))
+
     def _say(self, who: str, text: str) -> None:
-        self.query_one("#conversation").mount(Markdown(f"**{self.t(who)}:**\u00a0{text}", classes="turn you"))
+        said = self._turn(f"{self.t(who)}:", "\u00a0", text)
+        self.query_one("#conversation").mount(Static(said, classes="turn you"))
         self._scroll_end()
 
-    async def _add_markdown(self, text: str, kind: str) -> None:
-        await self.query_one("#conversation").mount(Markdown(text, classes=f"turn {kind}"))
+    async def _add_turn(self, content: Content, kind: str) -> None:
+        await self.query_one("#conversation").mount(Static(content, classes=f"turn {kind}"))
         self._scroll_end()
 
     def _scroll_end(self) -> None:
@@ -225,10 +236,10 @@ class InterviewScreen(Screen[None]):
     def _update_status(self) -> None:
         t = self.engine.transcript
         usage = t.usage()
-        parts = [t.provider + (f" · {t.model}" if t.model else "")]
+        parts = [one_line(t.provider) + (f" · {one_line(t.model)}" if t.model else "")]
         if usage.calls:
             parts.append(tokens_in_out(usage))
         if self.engine.grading:
             parts.append(f"grading {self.engine.grading}")
-        parts.append(t.session_id)
-        self.query_one("#status", Static).update(" · ".join(parts))
+        parts.append(one_line(t.session_id))
+        self.query_one("#status", Static).update(Content(" · ".join(parts)))

@@ -8,12 +8,14 @@ from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
 
 from ..bank import BankError, load_bank
 from ..domain import TRACKS
 from ..phrases import Phrases, pick
+from ..untrusted import one_line
 from .keys import speak
 from .prefs import SetupChoices, load_choices, save_choices
 
@@ -109,7 +111,7 @@ class SetupScreen(Screen[None]):
     def t(self, key: str) -> str:
         return pick(TEXT, key, self.lang)
 
-    def _backend_status(self, provider: str) -> str:
+    def _backend_status(self, provider: str) -> Content:
         s = self.ctx_app.context.settings
         configured = []
         if s.api_key:
@@ -119,7 +121,7 @@ class SetupScreen(Screen[None]):
         resolved = s.model_copy(update={"provider": provider}).resolved_provider()
         detail = ", ".join(configured) or self.t("nothing_set")
         model = f" · {self.t('model_is')} {s.resolved_model()}" if resolved == "openai" else ""
-        return f"→ {resolved}{model} ({detail})"
+        return Content(one_line(f"→ {resolved}{model} ({detail})"))
 
     def on_screen_resume(self) -> None:
         speak(self, self.lang)
@@ -168,13 +170,13 @@ class SetupScreen(Screen[None]):
             engine = ctx.start_interview(choices)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            error.update(f"⚠ {first['loc'][0]}: {first['msg']}")
+            error.update(Content(one_line(f"⚠ {first['loc'][0]}: {first['msg']}")))
             return
         except BankError as exc:
-            error.update(f"⚠ {exc.problems[0]}")
+            error.update(Content(one_line(f"⚠ {exc.problems[0]}")))
             return
         except Exception as exc:
-            error.update(f"⚠ {exc}")
+            error.update(Content(one_line(f"⚠ {exc}")))
             return
         error.update("")
         save_choices(ctx.prefs_path, choices)
