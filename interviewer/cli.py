@@ -346,11 +346,15 @@ def _doctor(args: argparse.Namespace) -> int:
     import asyncio
 
     from .doctor import diagnose
+    from .grading.encoder import configure
     from .llm.openai import OpenAIBackend
 
     def show(line: str) -> None:
         print(line, flush=True)  # each check as it runs, even into a pipe
 
+    # A check that fails is answered by the offline backend, as in an interview, and the answer thrown
+    # away: no need to load the sentence encoder for it.
+    configure(False)
     settings = _settings(args)
     report = asyncio.run(diagnose(settings, lambda s: OpenAIBackend(s, "doctor"), show, default_lang()))
     if report.fix:

@@ -198,8 +198,8 @@ _LABELS: Phrases = {
     "provider": ("백엔드: {who}", "provider: {who}"),
     "graded_by": ("채점: {who}", "graded by: {who}"),
     "follow_ups_by": ("꼬리질문 결정: {who}", "follow-ups decided by: {who}"),
-    "offline": ("오프라인", "offline"),
-    "stood_in": ("오프라인 ({model} 실패로 대체)", "offline, after {model} failed"),
+    "offline": ("offline", "offline"),  # the provider's name, as --provider spells it
+    "stood_in": ("offline ({model} 실패로 대체)", "offline, after {model} failed"),
     "group": ("{who} {numbers}번", "{who} for {questions} {numbers}"),
     "question": ("", "question"),
     "questions": ("", "questions"),

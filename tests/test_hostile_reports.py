@@ -446,7 +446,7 @@ MARKDOWN_CASES: list[tuple[str, list[list[CallRecord]], str, tuple[str, ...], tu
         "korean-grade-fell-back",
         [ok(), fell_back()],
         "ko",
-        ("채점: openai (fake-model) 1번; 오프라인 (fake-model 실패로 대체) 2번",),
+        ("채점: openai (fake-model) 1번; offline (fake-model 실패로 대체) 2번",),
         (),
     ),
     (
