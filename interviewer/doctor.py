@@ -214,7 +214,7 @@ class _Doctor:
             note = (
                 "not offered by this server (fine for some local servers)"
                 if exc.status_code == 404
-                else (f"the server answered HTTP {exc.status_code}; trying the requests anyway")
+                else f"the server answered HTTP {exc.status_code}; trying the requests anyway"
             )
             self.say(f"reachable: yes ({time.monotonic() - started:.1f} s)")
             self.say(f"model list: {note}")
@@ -242,7 +242,7 @@ class _Doctor:
         self.say("model listed: yes" if listed else "model list: empty")
 
     def unreachable(self, exc: BaseException) -> str:
-        host = urlsplit(self.backend.base_url).hostname or ""
+        host = one_line(urlsplit(self.backend.base_url).hostname or "")
         causes = _causes(exc)
         if any(isinstance(c, socket.gaierror) for c in causes):
             return (
@@ -303,7 +303,7 @@ class _Doctor:
         last = call.faults[-1] if call.faults else "failed"
         kind, _, detail = last.partition(":")
         detail = one_line(detail.strip())[:160]
-        if kind in ("timeout", "no_reply"):
+        if kind == "timeout":
             return (
                 f"the server is slow: the {name} request timed out after {self.settings.timeout_s:g} s; "
                 "try a smaller model, or raise timeout_s and wait_s in the config"
