@@ -237,7 +237,8 @@ def count(value: int | None, lang: Lang = "en") -> str:
 
 def tokens_in_out(u: Usage) -> str:
     """The short token line of the TUI's status bars."""
-    partial = f" (+{u.unreported} calls unknown)" if 0 < u.unreported < u.calls else ""
+    n = u.unreported
+    partial = f" (+{n} call{'s' if n > 1 else ''} unknown)" if 0 < n < u.calls else ""
     if u.prompt_tokens is None and u.completion_tokens is None:
         return "tokens unknown"
     return f"tokens {count(u.prompt_tokens)} in / {count(u.completion_tokens)} out{partial}"

@@ -513,7 +513,7 @@ def test_status_lines_say_unknown_tokens() -> None:
     unknown = Usage.of([call("grade", False, False)])
     assert tokens_in_out(unknown) == "tokens unknown"
     some = Usage.of([call("grade"), call("follow_up", False, False)])
-    assert tokens_in_out(some) == "tokens 100 in / 20 out (+1 calls unknown)"
+    assert tokens_in_out(some) == "tokens 100 in / 20 out (+1 call unknown)"
 
 
 @pytest.mark.parametrize("form", ["md", "json"])
