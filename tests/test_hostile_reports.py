@@ -28,11 +28,13 @@ from interviewer.domain import (
 from interviewer.report import tokens_in_out
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.helpers import question_data
-from tests.hostile import Result, Sandbox, one_line_error, sandbox  # noqa: F401
+from tests.hostile import Sandbox, one_line_error, sandbox  # noqa: F401
 
 SID = "20261206-111639-a3f9"
 MODEL = "fake-model"
 DATA = Path(__file__).parent / "data" / "eval-small.yaml"
+WAIT_S = 0.6  # each doctor request's bound in these cases (the default is 30 s)
+CLIENT_TIMEOUT_S = 0.2
 
 
 def one_item(box: Sandbox) -> Path:
@@ -40,10 +42,6 @@ def one_item(box: Sandbox) -> Path:
     path = box.root / "one.yaml"
     path.write_text(yaml.safe_dump(yaml.safe_load(DATA.read_text())[:1]))
     return path
-
-
-WAIT_S = 0.6  # each doctor request's bound in these cases (the default is 30 s)
-CLIENT_TIMEOUT_S = 0.2
 
 
 def configure(box: Sandbox, **values: float) -> None:
