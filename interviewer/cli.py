@@ -17,9 +17,10 @@ from platformdirs import user_cache_path, user_config_path
 
 from . import __version__
 from .bank import Bank, BankError, load_bank
+from .config_errors import load_data_settings, load_settings, settings_without_model, unknown_variables
 from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
 from .resources import cache_dir
-from .settings import APP_NAME, Settings
+from .settings import APP_NAME, ConfigError, DataSettings, Settings
 from .store import SessionSummary, Store, StoreError, new_session_id
 from .untrusted import for_terminal, json_for_terminal, one_line
 
@@ -191,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
+    except ConfigError as exc:
+        print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 1
 
@@ -212,8 +216,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command in ("replay", "regrade", "eval"):
         from .evaluation.commands import run_evaluation_command
 
-        store = _store(args) if command != "eval" else None
-        settings = _settings(args) if command != "replay" else Settings()
+        settings = settings_without_model(_warn, args.data_dir) if command == "replay" else _settings(args)
+        store = _store(settings) if command != "eval" else None
         return run_evaluation_command(args, store, settings, _backend)
     return _bank(args)
 
@@ -222,8 +226,12 @@ def bank_cache() -> Path:
     return cache_dir()
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(Settings().resolved_data_dir(args.data_dir))
+def _store(settings: DataSettings) -> Store:
+    return Store(settings.resolved_data_dir())
+
+
+def _warn(message: str) -> None:
+    print(f"interviewer: warning: {one_line(message)}", file=sys.stderr)
 
 
 def _resume_command(session_id: str, data_dir: Path | None) -> str:
@@ -238,9 +246,10 @@ def _interactive() -> bool:
 
 
 def _practice(args: argparse.Namespace) -> int:
+    settings = _settings(args)
     if not args.plain and _interactive():
         bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
-        return _run_tui(args, bank)
+        return _run_tui(args, settings, bank)
     bank = load_bank(args.bank, cache_dir=bank_cache())
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
@@ -258,19 +267,19 @@ def _practice(args: argparse.Namespace) -> int:
     )
     from .engine import Engine, EngineError, new_transcript
 
-    store = _store(args)
+    store = _store(settings)
     store.check_writable()
     session_id = new_session_id()
-    backend = _backend(_settings(args), session_id)
+    backend = _backend(settings, session_id)
     try:
         transcript = new_transcript(plan, bank, backend, session_id=session_id)
     except EngineError as exc:
         raise CliError(str(exc)) from None
-    return _run_plain(Engine(transcript, backend, store), args.data_dir)
+    return _run_plain(Engine(transcript, backend, store), args.data_dir, settings)
 
 
 def _resume(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store(load_data_settings(args.data_dir))
     if args.session:
         transcript = store.load(args.session)
     else:
@@ -285,18 +294,28 @@ def _resume(args: argparse.Namespace) -> int:
         )
     store.check_writable()
     # Continue with the backend the session started with, unless told otherwise.
+    recorded = {"provider": transcript.provider, "model": transcript.model}
+    settings = _settings(args, {k: v for k, v in recorded.items() if v and not getattr(args, k)})
     if not args.plain and _interactive():
-        return _run_tui(args, resume=transcript)
+        return _run_tui(args, settings, resume=transcript)
     from .engine import Engine
 
-    recorded = {"provider": transcript.provider, "model": transcript.model}
-    settings = _settings(args, **{k: v for k, v in recorded.items() if v and not getattr(args, k)})
-    return _run_plain(Engine(transcript, _backend(settings, transcript.session_id), store), args.data_dir)
+    engine = Engine(transcript, _backend(settings, transcript.session_id), store)
+    return _run_plain(engine, args.data_dir, settings)
 
 
-def _settings(args: argparse.Namespace, **defaults: str) -> Settings:
-    given = {"provider": args.provider, "model": args.model, "base_url": args.base_url, "stream": args.stream}
-    return Settings(**{**defaults, **{k: v for k, v in given.items() if v not in (None, "")}})
+def _settings(args: argparse.Namespace, recorded: dict[str, str] | None = None) -> Settings:
+    """The settings of a command that may use a model: any problem in them stops it (exit 2)."""
+    for line in unknown_variables():
+        _warn(line)
+    given = {
+        "provider": args.provider,
+        "model": args.model,
+        "base_url": args.base_url,
+        "stream": args.stream,
+        "data_dir": getattr(args, "data_dir", None),
+    }
+    return load_settings({k: v for k, v in given.items() if v not in (None, "")}, recorded)
 
 
 def _backend(settings: Settings, session_id: str) -> Backend:
@@ -315,12 +334,14 @@ def _backend(settings: Settings, session_id: str) -> Backend:
     return OpenAIBackend(settings, session_id, memory)
 
 
-def _run_tui(args: argparse.Namespace, bank: Bank | None = None, resume: Transcript | None = None) -> int:
+def _run_tui(
+    args: argparse.Namespace, settings: Settings, bank: Bank | None = None, resume: Transcript | None = None
+) -> int:
     from .tui.app import Context, InterviewerApp
 
     context = Context(
-        settings=_settings(args),
-        store=_store(args),
+        settings=settings,
+        store=_store(settings),
         backend_factory=_backend,
         default_lang=default_lang(),
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
@@ -335,11 +356,11 @@ def _run_tui(args: argparse.Namespace, bank: Bank | None = None, resume: Transcr
     return keep_all_unsaved(context.engines, sys.stdout) or code
 
 
-def _run_plain(engine: Engine, data_dir: Path | None) -> int:
+def _run_plain(engine: Engine, data_dir: Path | None, settings: Settings) -> int:
     from .plain import PlainFrontEnd
 
     command = _resume_command(engine.transcript.session_id, data_dir)
-    return PlainFrontEnd(engine, resume_command=command, out=sys.stdout, prices=Settings().prices).run()
+    return PlainFrontEnd(engine, resume_command=command, out=sys.stdout, prices=settings.prices).run()
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -364,7 +385,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store(settings_without_model(_warn, args.data_dir))
     summaries, problems = store.summaries()
     for line in problems:
         print(f"interviewer: skipped {one_line(line)}", file=sys.stderr)
@@ -384,7 +405,8 @@ def _sessions(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report, to_markdown
 
-    report = build_report(_store(args).load(args.session), Settings().prices)
+    settings = settings_without_model(_warn, args.data_dir)
+    report = build_report(_store(settings).load(args.session), settings.prices)
     if args.format == "json":
         print(json_for_terminal(report.model_dump_json(indent=2)))
     else:

@@ -118,6 +118,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(box.data))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(box.config))
     monkeypatch.setenv("XDG_CACHE_HOME", str(_CACHE))
+    (box.config / "config.toml").write_text("", encoding="utf-8")  # a user who has not configured anything
     monkeypatch.setenv("INTERVIEWER_CONFIG", str(box.config / "config.toml"))
     # These cases are about input handling, not grading: the sentence encoder stays off.
     monkeypatch.setenv("INTERVIEWER_MEANING", "false")
