@@ -11,16 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import __version__
 from .domain import Plan, Question
+from .files import BANK_LIMIT, CACHE_LIMIT, FileProblem, load_yaml, read_file
 from .resources import builtin_bank_dir
 from .store import write_atomic
-
-# libyaml's C loader is several times faster; fall back to pure Python where PyYAML was built without it.
-_Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 BANK_SUFFIXES = (".yaml", ".yml")
 _NAMED_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]-]*): (.+)$")
@@ -104,8 +101,9 @@ def load_bank(
 ) -> Bank:
     """Load the shipped bank plus any extra files or folders; raise BankError listing every problem.
 
-    A valid set of files is also kept as JSON in `cache_dir`, keyed by the files' paths, sizes and times:
-    parsing that is several times faster than parsing YAML, so later starts are quick.
+    Valid files are also kept as JSON in `cache_dir`, keyed by the files' paths, sizes and times: parsing
+    that is several times faster than parsing YAML, so later starts are quick. The shipped files and the
+    user's are kept apart, so editing one's own bank file parses only that file again.
     """
     roots = ([builtin_bank_dir()] if include_builtin else []) + [Path(p) for p in extra]
     problems: list[str] = []
@@ -123,10 +121,36 @@ def load_bank(
     # A file named twice (a shipped bank file passed to `bank validate`, a folder and a file in it) is one
     # file: read it once rather than report every question in it as a duplicate of itself.
     files = list({f.resolve(): f for f in files}.values())
-    key = _cache_key(files)
+    shipped = {f.resolve() for f in bank_files(builtin_bank_dir())} if include_builtin else set()
+    questions: dict[str, Question] = {}
+    sources: dict[str, Path] = {}
+    for group in ("shipped", "own"):
+        part = _load_group(
+            group, [f for f in files if (f.resolve() in shipped) == (group == "shipped")], cache_dir, problems
+        )
+        for qid, q in part.questions.items():
+            where = part.sources[qid]
+            if qid in questions:
+                problems.append(f"{where}: {qid}: id: duplicate; already defined in {sources[qid]}")
+                continue
+            questions[qid] = q
+            sources[qid] = where
+    if problems:
+        raise BankError(problems)
+    return Bank(questions, sources)
+
+
+def _load_group(group: str, files: list[Path], cache_dir: Path | None, problems: list[str]) -> Bank:
+    """The questions of some files: from the cache while the files are unchanged, else parsed (and
+    cached if they hold no problem)."""
+    if not files:
+        return Bank({})
+    digest = _cache_key(files)
+    key = f"{group}-{digest}" if digest else None
     cached = _read_cache(cache_dir, key)
     if cached is not None:
         return cached
+    found = len(problems)
     questions: dict[str, Question] = {}
     sources: dict[str, Path] = {}
     for path in files:
@@ -136,10 +160,9 @@ def load_bank(
                 continue
             questions[q.id] = q
             sources[q.id] = path
-    if problems:
-        raise BankError(problems)
     bank = Bank(questions, sources)
-    _write_cache(cache_dir, key, bank)
+    if len(problems) == found:
+        _write_cache(cache_dir, group, key, bank)
     return bank
 
 
@@ -151,34 +174,34 @@ class _Cached(BaseModel):
 _CACHE = TypeAdapter(list[_Cached])
 
 
-def _cache_key(files: list[Path]) -> str:
+def _cache_key(files: list[Path]) -> str | None:
     digest = hashlib.sha256(__version__.encode())
     for path in files:
         try:
             stat = path.stat()
         except OSError:
-            return ""  # unreadable: parse normally and report it
+            return None  # unreadable: parse normally and report it
         digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:20]
 
 
-def _read_cache(cache_dir: Path | None, key: str) -> Bank | None:
-    if cache_dir is None or not key:
+def _read_cache(cache_dir: Path | None, key: str | None) -> Bank | None:
+    if cache_dir is None or key is None:
         return None
     try:
-        entries = _CACHE.validate_json((cache_dir / f"bank-{key}.json").read_bytes())
-    except (OSError, ValidationError):
+        entries = _CACHE.validate_json(read_file(cache_dir / f"bank-{key}.json", CACHE_LIMIT))
+    except (FileProblem, ValidationError):
         return None
     return Bank({e.question.id: e.question for e in entries}, {e.question.id: e.source for e in entries})
 
 
-def _write_cache(cache_dir: Path | None, key: str, bank: Bank) -> None:
-    if cache_dir is None or not key:
+def _write_cache(cache_dir: Path | None, group: str, key: str | None, bank: Bank) -> None:
+    if cache_dir is None or key is None:
         return
     entries = [_Cached(source=bank.sources[qid], question=q) for qid, q in bank.questions.items()]
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob("bank-*.json"):
+        for old in cache_dir.glob(f"bank-{group}-*.json"):
             old.unlink(missing_ok=True)
         write_atomic(cache_dir / f"bank-{key}.json", _CACHE.dump_json(entries))
     except OSError:
@@ -187,17 +210,9 @@ def _write_cache(cache_dir: Path | None, key: str, bank: Bank) -> None:
 
 def _load_file(path: Path, problems: list[str]) -> list[Question]:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-        return []
-    try:
-        data = yaml.load(raw, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(f"{path}: not valid YAML{where}: {reason}")
+        data = load_yaml(path, read_file(path, BANK_LIMIT))
+    except FileProblem as exc:
+        problems.append(str(exc))
         return []
     if data is None:
         return []
@@ -209,7 +224,7 @@ def _load_file(path: Path, problems: list[str]) -> list[Question]:
         if not isinstance(item, dict):
             problems.append(f"{path}: item {index + 1}: must be a mapping of question fields")
             continue
-        qid = item.get("id") if isinstance(item.get("id"), str) else f"item {index + 1}"
+        qid = name_of(item, f"item {index + 1}")
         try:
             out.append(Question.model_validate(item))
         except ValidationError as exc:
@@ -240,14 +255,15 @@ def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
             continue
         if isinstance(part, int) and isinstance(node, list):
             item = node[part] if part < len(node) else None
-            label = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else part
+            label = name_of(item, str(part))
             if parts:
                 parts[-1] += f"[{label}]"
             else:
                 parts.append(f"[{label}]")
             node = item
             continue
-        parts.append(str(part))
+        key = str(part)
+        parts.append(key if len(key) <= 60 and key.isprintable() else _clip(key))
         node = node.get(part) if isinstance(node, dict) else None
     return ".".join(parts)
 
@@ -259,8 +275,21 @@ def _reason(err: Any) -> str:
     if kind == "missing":
         return "missing required field"
     if kind == "string_pattern_mismatch":
+        given = _clip(err["input"])
         if "/" in str(err.get("ctx", {}).get("pattern", "")):
-            return f"{err['input']!r} must look like <category>/<slug>, in lower-case letters, digits and '-'"
-        return f"{err['input']!r} must be lower-case letters, digits and '-'"
+            return f"{given} must look like <category>/<slug>, in lower-case letters, digits and '-'"
+        return f"{given} must be lower-case letters, digits and '-'"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
+
+
+def name_of(item: object, fallback: str) -> str:
+    """An item's id as problem lines name it, or `fallback` when the id is missing, long or unprintable."""
+    given = item.get("id") if isinstance(item, dict) else None
+    return given if isinstance(given, str) and 0 < len(given) <= 80 and given.isprintable() else fallback
+
+
+def _clip(value: object, limit: int = 60) -> str:
+    """A value as quoted in a problem line: one line, however long or odd the input was."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"

@@ -19,9 +19,10 @@ from . import __version__
 from .bank import Bank, BankError, load_bank
 from .config_errors import load_data_settings, load_settings, settings_without_model, unknown_variables
 from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
+from .files import capped
 from .resources import cache_dir
 from .settings import APP_NAME, ConfigError, DataSettings, Settings
-from .store import SessionSummary, Store, StoreError, new_session_id
+from .store import SessionSummary, Store, StoreError
 from .untrusted import for_terminal, json_for_terminal, one_line
 
 if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
@@ -183,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except BankError as exc:
-        for line in exc.problems:
+        for line in capped(exc.problems):
             print(f"interviewer: {one_line(line)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CliError as exc:
@@ -191,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except StoreError as exc:
         print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
-        return 1
+        return exc.code
     except ConfigError as exc:
         print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -269,39 +270,46 @@ def _practice(args: argparse.Namespace) -> int:
 
     store = _store(settings)
     store.check_writable()
-    session_id = new_session_id()
-    backend = _backend(settings, session_id)
+    session_id = store.open_new()
     try:
-        transcript = new_transcript(plan, bank, backend, session_id=session_id)
-    except EngineError as exc:
-        raise CliError(str(exc)) from None
-    return _run_plain(Engine(transcript, backend, store), args.data_dir, settings)
+        backend = _backend(settings, session_id)
+        try:
+            transcript = new_transcript(plan, bank, backend, session_id=session_id)
+        except EngineError as exc:
+            raise CliError(str(exc)) from None
+        engine = Engine(transcript, backend, store)
+        return _run_plain(engine, args.data_dir, settings)
+    finally:
+        store.close()
 
 
 def _resume(args: argparse.Namespace) -> int:
     store = _store(load_data_settings(args.data_dir))
-    if args.session:
-        transcript = store.load(args.session)
+    if args.session is not None:  # given, even empty: checked like any other
+        ref = args.session
     else:
         found = store.latest_unfinished()
         if found is None:
             raise CliError(f"no unfinished session in {store.sessions_dir}", code=1)
-        transcript = found
-    if transcript.finished:
-        raise CliError(
-            f"session {transcript.session_id} is finished; see `interviewer report {transcript.session_id}`",
-            code=1,
-        )
+        ref = found.session_id
+    store.resolve(ref)  # an unknown session is reported as such, before the data dir is checked
     store.check_writable()
-    # Continue with the backend the session started with, unless told otherwise.
-    recorded = {"provider": transcript.provider, "model": transcript.model}
-    settings = _settings(args, {k: v for k, v in recorded.items() if v and not getattr(args, k)})
-    if not args.plain and _interactive():
-        return _run_tui(args, settings, resume=transcript)
-    from .engine import Engine
+    transcript = store.open(ref)  # locked until the interview closes: a second process is refused
+    try:
+        if transcript.finished:
+            sid = transcript.session_id
+            raise CliError(f"session {sid} is finished; see `interviewer report {sid}`", code=1)
+        # Continue with the backend the session started with, unless told otherwise.
+        recorded = {"provider": transcript.provider, "model": transcript.model}
+        settings = _settings(args, {k: v for k, v in recorded.items() if v and not getattr(args, k)})
+        if not args.plain and _interactive():
+            return _run_tui(args, settings, resume=transcript, store=store)
+        from .engine import Engine
 
-    engine = Engine(transcript, _backend(settings, transcript.session_id), store)
-    return _run_plain(engine, args.data_dir, settings)
+        engine = Engine(transcript, _backend(settings, transcript.session_id), store)
+        return _run_plain(engine, args.data_dir, settings)
+    finally:
+        store.close()
 
 
 def _settings(args: argparse.Namespace, recorded: dict[str, str] | None = None) -> Settings:
@@ -335,13 +343,17 @@ def _backend(settings: Settings, session_id: str) -> Backend:
 
 
 def _run_tui(
-    args: argparse.Namespace, settings: Settings, bank: Bank | None = None, resume: Transcript | None = None
+    args: argparse.Namespace,
+    settings: Settings,
+    bank: Bank | None = None,
+    resume: Transcript | None = None,
+    store: Store | None = None,
 ) -> int:
     from .tui.app import Context, InterviewerApp
 
     context = Context(
         settings=settings,
-        store=_store(settings),
+        store=store or _store(settings),
         backend_factory=_backend,
         default_lang=default_lang(),
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
@@ -350,10 +362,13 @@ def _run_tui(
         bank=bank,
     )
     context.store.check_writable()
-    code = InterviewerApp(context, resume=resume).run() or 0
-    from .plain import keep_all_unsaved  # after the screen is closed: what could not be saved is shown here
+    try:
+        code = InterviewerApp(context, resume=resume).run() or 0
+        from .plain import keep_all_unsaved  # after the screen is closed: what could not be saved shows here
 
-    return keep_all_unsaved(context.engines, sys.stdout) or code
+        return keep_all_unsaved(context.engines, sys.stdout) or code
+    finally:
+        context.store.close()  # the sessions opened on the screens stay locked until here
 
 
 def _run_plain(engine: Engine, data_dir: Path | None, settings: Settings) -> int:

@@ -6,7 +6,15 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 Lang = Literal["ko", "en"]
 LANGS: tuple[Lang, ...] = ("ko", "en")
@@ -394,9 +402,23 @@ class Plan(BaseModel):
     seed: int = 0
 
 
+# A session id names its transcript file, so it can never hold a path separator, `..`, a control character
+# or markup; every id the app has made (`20261206-111639-a3f9`) passes.
+SESSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+
+
+def _session_id(value: str) -> str:
+    if re.fullmatch(SESSION_ID_PATTERN, value) is None:
+        raise ValueError("must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+    return value
+
+
+SessionId = Annotated[str, AfterValidator(_session_id)]
+
+
 class Transcript(BaseModel):
     schema_version: int = SCHEMA_VERSION
-    session_id: str
+    session_id: SessionId
     created_at: datetime
     updated_at: datetime
     plan: Plan

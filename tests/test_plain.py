@@ -44,7 +44,7 @@ def piped(*answers: str) -> str:
 
 
 def session_id(stdout: str) -> str:
-    found = re.search(r"Session (\d{8}-\d{6}-[0-9a-f]{4})", stdout)
+    found = re.search(r"Session (\d{8}-\d{6}-[0-9a-f]{4,})", stdout)
     assert found, stdout
     return found.group(1)
 

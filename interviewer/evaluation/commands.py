@@ -13,6 +13,7 @@ from platformdirs import user_cache_path
 
 from ..bank import load_bank
 from ..domain import Usage, known_sum
+from ..files import CACHE_LIMIT, FileProblem, capped, read_file
 from ..llm.base import Backend
 from ..report import estimate_cost
 from ..settings import APP_NAME, Settings
@@ -49,7 +50,7 @@ def run_evaluation_command(
             return _regrade(args, store, settings, backend_factory)
         return _eval(args, settings, backend_factory)
     except DatasetError as exc:
-        for line in exc.problems:
+        for line in capped(exc.problems):
             print(f"interviewer: {line}", file=sys.stderr)
         return 2
     except CommandError as exc:
@@ -191,9 +192,9 @@ def _bounds(specs: list[str]) -> dict[str, float]:
 
 def _load_run(path: Path) -> EvalRun:
     try:
-        return EvalRun.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return EvalRun.model_validate_json(read_file(path, CACHE_LIMIT))
+    except FileProblem as exc:
+        raise CommandError(str(exc)) from None
     except ValueError:
         raise CommandError(f"{path}: not an evaluation result written by `interviewer eval --out`") from None
 

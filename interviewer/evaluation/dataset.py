@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..bank import Bank, describe_errors
+from ..bank import Bank, describe_errors, name_of
 from ..domain import Lang, Question, Score
+from ..files import DATASET_LIMIT, FileProblem, load_yaml, read_file, read_text, shown
 
 
 class DatasetError(Exception):
@@ -55,35 +55,31 @@ class Item(BaseModel):
 
 def load_dataset(path: Path, bank: Bank) -> list[Item]:
     """Read JSONL or YAML; every problem is one line naming the file, the item and the field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DatasetError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     raw: list[Any]
     problems: list[str] = []
-    if path.suffix == ".jsonl":
-        raw = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                raw.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                problems.append(f"{path}: line {n}: not valid JSON: {exc.msg}")
-    else:
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark else ""
-            raise DatasetError([f"{path}: not valid YAML{where}"]) from None
-        if not isinstance(loaded, list):
-            raise DatasetError([f"{path}: the dataset must be a list of items"])
-        raw = loaded
+    try:
+        if path.suffix == ".jsonl":
+            raw = []
+            for n, line in enumerate(read_text(path, DATASET_LIMIT).splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    raw.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    problems.append(f"{shown(path)}: line {n}: not valid JSON: {exc.msg}")
+                except RecursionError:
+                    problems.append(f"{shown(path)}: line {n}: not valid JSON: nested too deeply")
+        else:
+            loaded = load_yaml(path, read_file(path, DATASET_LIMIT))
+            if not isinstance(loaded, list):
+                raise DatasetError([f"{shown(path)}: the dataset must be a list of items"])
+            raw = loaded
+    except FileProblem as exc:
+        raise DatasetError([str(exc)]) from None
     items: list[Item] = []
     seen: set[str] = set()
     for n, data in enumerate(raw, 1):
-        name = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else f"item {n}"
+        name = name_of(data, f"item {n}")
         if not isinstance(data, dict):
             problems.append(f"{path}: {name}: must be a mapping")
             continue

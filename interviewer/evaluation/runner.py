@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..bank import Bank, fingerprint
 from ..domain import Turn, Usage, known_sum
+from ..files import CACHE_LIMIT, FileProblem, read_file
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
 from ..store import write_atomic
 from . import metrics as m
@@ -122,12 +123,12 @@ async def evaluate(
 
 
 def _cached(path: Path | None) -> ItemResult | None:
-    if path is None or not path.is_file():
+    if path is None:
         return None
     try:
-        return ItemResult.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError):
-        return None
+        return ItemResult.model_validate_json(read_file(path, CACHE_LIMIT))
+    except (FileProblem, ValidationError):
+        return None  # not cached yet, or not usable: run the item
 
 
 async def _run(item: Item, bank: Bank, backend: Backend) -> ItemResult:

@@ -40,9 +40,7 @@ class Context:
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
 
-    def start_interview(
-        self, choices: SetupChoices, seed: int | None = None, session_id: str | None = None
-    ) -> Engine:
+    def start_interview(self, choices: SetupChoices, seed: int | None = None) -> Engine:
         from ..bank import load_bank
         from ..domain import Plan
         from ..engine import Engine, new_transcript
@@ -59,15 +57,24 @@ class Context:
         )
         overrides = {"provider": choices.provider, **({"model": choices.model} if choices.model else {})}
         settings = self.settings.model_copy(update=overrides)
-        session_id = session_id or self.session_ids()
-        backend = self.backend_factory(settings, session_id)
-        engine = Engine(new_transcript(plan, bank, backend, session_id=session_id), backend, self.store)
+        # Locked until the app closes, and created on the first save without replacing any file.
+        session_id = self.store.open_new(self.session_ids)
+        try:
+            backend = self.backend_factory(settings, session_id)
+            transcript = new_transcript(plan, bank, backend, session_id=session_id)
+        except BaseException:
+            self.store.release(session_id)
+            raise
+        engine = Engine(transcript, backend, self.store)
         self.engines.append(engine)
         return engine
 
     def resume(self, transcript: Transcript) -> Engine:
+        """An engine for an unfinished session, locked until the app closes (StoreError while another
+        process has it open); read it with `store.open`, so it holds what that process saved."""
         from ..engine import Engine
 
+        self.store.lock(transcript.session_id)
         update: dict[str, object] = {"provider": transcript.provider}
         if transcript.model:
             update["model"] = transcript.model

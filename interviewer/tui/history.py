@@ -113,6 +113,12 @@ class HistoryScreen(Screen[None]):
         t = self._selected()
         if t is None:
             return
+        try:  # locked, and read again: another process may have saved answers since the list was read
+            t = self.ctx_app.context.store.open(t.session_id)
+        except StoreError as exc:
+            self.notify(one_line(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.transcripts[t.session_id] = t
         if t.finished:
             self.notify(self.t("cannot_resume"))
             return

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from ..domain import Lang, Track
+from ..files import SMALL_LIMIT, FileProblem, read_file
 from ..settings import Provider
 from ..store import write_atomic
 
@@ -23,11 +24,11 @@ class SetupChoices(BaseModel):
 
 
 def load_choices(path: Path | None, default_lang: Lang) -> SetupChoices:
-    if path is not None and path.is_file():
+    if path is not None:
         try:
-            return SetupChoices.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError):
-            pass  # unreadable preferences fall back to the defaults
+            return SetupChoices.model_validate_json(read_file(path, SMALL_LIMIT))
+        except (FileProblem, ValidationError):
+            pass  # missing or unreadable preferences fall back to the defaults
     return SetupChoices(lang=default_lang)
 
 
