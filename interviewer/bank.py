@@ -124,7 +124,7 @@ def load_bank(
     shipped = {f.resolve() for f in bank_files(builtin_bank_dir())} if include_builtin else set()
     questions: dict[str, Question] = {}
     sources: dict[str, Path] = {}
-    for group in ("shipped", "own"):
+    for group in _GROUPS:
         part = _load_group(
             group, [f for f in files if (f.resolve() in shipped) == (group == "shipped")], cache_dir, problems
         )
@@ -138,6 +138,9 @@ def load_bank(
     if problems:
         raise BankError(problems)
     return Bank(questions, sources)
+
+
+_GROUPS = ("shipped", "own")
 
 
 def _load_group(group: str, files: list[Path], cache_dir: Path | None, problems: list[str]) -> Bank:
@@ -201,8 +204,10 @@ def _write_cache(cache_dir: Path | None, group: str, key: str | None, bank: Bank
     entries = [_Cached(source=bank.sources[qid], question=q) for qid, q in bank.questions.items()]
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(f"bank-{group}-*.json"):
-            old.unlink(missing_ok=True)
+        others = tuple(f"bank-{g}-" for g in _GROUPS if g != group)
+        for old in cache_dir.glob("bank-*.json"):  # this group's older entries, and any from older versions
+            if not old.name.startswith(others):
+                old.unlink(missing_ok=True)
         write_atomic(cache_dir / f"bank-{key}.json", _CACHE.dump_json(entries))
     except OSError:
         pass  # a cache that cannot be written only costs speed

@@ -253,6 +253,22 @@ def test_warm_load_reads_the_cache_and_notices_edits(tmp_path: Path) -> None:
         load_bank([path], include_builtin=False, cache_dir=cache)
 
 
+def test_the_shipped_bank_stays_cached_while_ones_own_file_changes(tmp_path: Path) -> None:
+    data = question_data("custom/mine")
+    data["category"] = "custom"
+    path = write(tmp_path / "mine.yaml", [data])
+    cache = tmp_path / "cache"
+    load_bank([path], cache_dir=cache)
+    (shipped,) = cache.glob("bank-shipped-*.json")
+    written = shipped.stat().st_mtime_ns
+    data["difficulty"] = 5
+    write(path, [data])
+    os.utime(path, ns=(1, 1))
+    assert load_bank([path], cache_dir=cache).get("custom/mine").difficulty == 5
+    assert shipped.stat().st_mtime_ns == written  # read, not parsed and written again
+    assert len(list(cache.glob("bank-own-*.json"))) == 1
+
+
 def test_a_shipped_file_named_again_is_read_once() -> None:
     from interviewer.resources import builtin_bank_dir
 
