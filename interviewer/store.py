@@ -35,7 +35,7 @@ class StoreError(Exception):
 
 
 class SessionBusy(StoreError):
-    """Another process (or another store in this one) has the session open for writing."""
+    """Another process has the session open for writing."""
 
 
 class SessionSummary(BaseModel):
