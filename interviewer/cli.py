@@ -277,7 +277,7 @@ def _practice(args: argparse.Namespace) -> int:
             transcript = new_transcript(plan, bank, backend, session_id=session_id)
         except EngineError as exc:
             raise CliError(str(exc)) from None
-        engine = Engine(transcript, backend, store)
+        engine = Engine(transcript, backend, store, wait_s=settings.wait_s)
         return _run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
@@ -306,7 +306,7 @@ def _resume(args: argparse.Namespace) -> int:
             return _run_tui(args, settings, resume=transcript, store=store)
         from .engine import Engine
 
-        engine = Engine(transcript, _backend(settings, transcript.session_id), store)
+        engine = Engine(transcript, _backend(settings, transcript.session_id), store, wait_s=settings.wait_s)
         return _run_plain(engine, args.data_dir, settings)
     finally:
         store.close()

@@ -22,6 +22,7 @@ from .events import (
     QuestionGraded,
     SessionStarted,
     TextDelta,
+    Waiting,
 )
 from .llm.base import BackendAuthError
 from .phrases import Phrases, pick
@@ -43,6 +44,10 @@ _TEXT: Phrases = {
     "draft": ("저장된 작성 중 답변을 이어서 씁니다:", "Continuing your saved draft:"),
     "followup": ("꼬리질문 {n}/{k}", "follow-up {n}/{k}"),
     "reason_aloud": ("추론해 보기", "reason aloud"),
+    "waiting": (
+        "… 모델 응답 대기 중 {s}초 ({limit}초가 지나면 오프라인 면접관이 대신합니다)",
+        "… waiting for the model: {s} s (at {limit} s the offline interviewer takes over)",
+    ),
     "graded": ("질문 {i} 점수: {score:.2f} / 5", "Question {i} score: {score:.2f} / 5"),
     "paused": (
         "입력이 끝났습니다. 지금까지의 답변은 저장되었습니다. 이어서 하려면: {cmd}",
@@ -146,10 +151,6 @@ class AnswerReader:
             lines.append(line)
 
 
-async def _collect(events: AsyncIterator[Event]) -> list[Event]:
-    return [e async for e in events]
-
-
 class PlainFrontEnd:
     def __init__(
         self,
@@ -169,6 +170,7 @@ class PlainFrontEnd:
         self.lang = engine.transcript.plan.lang
         self._streamed = ""
         self._kept: Kept | None = None
+        self._waited_shown = -1  # the last waiting line printed, in seconds
 
     def t(self, key: str, **values: object) -> str:
         return _say(key, self.lang, **values)
@@ -202,7 +204,7 @@ class PlainFrontEnd:
                 self.print(f"⚠ {problem}")
                 self.engine.use_offline()
             try:
-                self.render(runner.run(_collect(self.engine.start())))
+                runner.run(self._show(self.engine.start()))
                 while not self.engine.finished:
                     try:
                         action = self.reader.read()
@@ -211,7 +213,7 @@ class PlainFrontEnd:
                         if self._keep() == "saved":  # else it has said where the answers are
                             self.print(self.t("paused", cmd=self.resume_command))
                         return 0
-                    self.render(runner.run(_collect(self.engine.submit(action))))
+                    runner.run(self._show(self.engine.submit(action)))
             except KeyboardInterrupt:
                 if self.reader.pending:
                     self.engine.set_draft("\n".join(self.reader.pending))
@@ -222,6 +224,11 @@ class PlainFrontEnd:
             finally:
                 runner.run(self.engine.backend.close())
         return 0
+
+    async def _show(self, events: AsyncIterator[Event]) -> None:
+        """Print each event as it comes: streamed text and waiting lines are only worth it live."""
+        async for e in events:
+            self.render([e])
 
     def render(self, events: list[Event]) -> None:
         for e in events:
@@ -234,12 +241,14 @@ class PlainFrontEnd:
                     if e.draft:
                         self.reader.pending = e.draft.split("\n")
                 case TextDelta():
+                    self._waited_shown = -1
                     if not self._streamed:
                         self.out.write("\n")
                     self._streamed += e.text
                     self.out.write(for_terminal(e.text))
                     self.out.flush()
                 case Prompt():
+                    self._waited_shown = -1
                     streamed, self._streamed = self._streamed, ""
                     if streamed and streamed.strip() == e.text.strip():
                         self.print()
@@ -252,6 +261,12 @@ class PlainFrontEnd:
                         self.print(self.t("draft"))
                         for line in self.reader.pending:
                             self.print(f"  {line}")
+                case Waiting():
+                    # A line at the first sign of silence, then one every 10 s: lines, not a counter
+                    # redrawn in place, so a log or a pipe reads cleanly.
+                    if self._waited_shown < 0 or e.elapsed_s >= self._waited_shown + 10:
+                        self._waited_shown = e.elapsed_s
+                        self.print(self.t("waiting", s=e.elapsed_s, limit=e.limit_s))
                 case HintGiven():
                     self.print(f"💡 {e.text}")
                 case Notice():

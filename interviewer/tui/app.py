@@ -65,7 +65,7 @@ class Context:
         except BaseException:
             self.store.release(session_id)
             raise
-        engine = Engine(transcript, backend, self.store)
+        engine = Engine(transcript, backend, self.store, wait_s=settings.wait_s)
         self.engines.append(engine)
         return engine
 
@@ -79,7 +79,7 @@ class Context:
         if transcript.model:
             update["model"] = transcript.model
         backend = self.backend_factory(self.settings.model_copy(update=update), transcript.session_id)
-        engine = Engine(transcript, backend, self.store)
+        engine = Engine(transcript, backend, self.store, wait_s=self.settings.wait_s)
         self.engines.append(engine)
         return engine
 

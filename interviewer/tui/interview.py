@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +27,7 @@ from ..events import (
     QuestionGraded,
     SessionStarted,
     TextDelta,
+    Waiting,
 )
 from ..llm.base import BackendAuthError
 from ..phrases import Phrases, pick
@@ -46,6 +48,14 @@ TEXT: Phrases = {
     "graded": ("질문 {i} 채점 완료: {score:.2f} / 5", "Question {i} graded: {score:.2f} / 5"),
     "busy": ("면접관이 답변을 준비하고 있습니다…", "The interviewer is still replying…"),
     "placeholder": ("답변을 입력하고 Ctrl+S로 제출하세요", "Type your answer, Ctrl+S to submit"),
+    "waiting": (
+        "모델 응답 대기 중… {s}초 · Esc: 오프라인 면접관이 바로 답하기 ({limit}초가 지나면 자동)",
+        "Waiting for the model… {s} s · Esc: let the offline interviewer answer now (it will at {limit} s)",
+    ),
+    "waiting_grade": (
+        "채점 대기 중… {s}초 · Esc: 남은 채점을 오프라인 채점기로 ({limit}초가 지나면 자동)",
+        "Waiting for grades… {s} s · Esc: let the offline grader finish now (it will at {limit} s)",
+    ),
     "skipped": ("(건너뜀)", "(skipped)"),
     "idk": ("(모르겠습니다)", "(I don't know)"),
 }
@@ -59,6 +69,7 @@ class InterviewScreen(Screen[None]):
         Binding("f4", "command('idk')", "Don't know"),
         Binding("f10", "command('end')", "End"),
         Binding("f6", "feedback", "Scores", priority=True),
+        Binding("escape", "hand_over", "Don't wait"),
     ]
 
     def __init__(self, engine: Engine) -> None:
@@ -83,6 +94,7 @@ class InterviewScreen(Screen[None]):
             yield Static("00:00", id="elapsed")
         yield VerticalScroll(id="conversation")
         yield LoadingIndicator(id="spinner")
+        yield Static("", id="waiting")
         yield TextArea(id="answer", soft_wrap=True, placeholder=self.t("placeholder"))
         yield Static("", id="status")
         yield Footer()
@@ -92,6 +104,7 @@ class InterviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#spinner").display = False
+        self.query_one("#waiting").display = False
         self.query_one(TextArea).focus()
         self._prompt_started = self.ctx_app.context.clock()
         self.set_interval(1, self._tick)
@@ -132,6 +145,15 @@ class InterviewScreen(Screen[None]):
     async def on_unmount(self) -> None:
         await self.engine.backend.close()
 
+    def action_hand_over(self) -> None:
+        self.engine.hand_over()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc means something only while the model keeps the candidate waiting.
+        if action == "hand_over":
+            return self.query_one("#waiting").display
+        return True
+
     def action_feedback(self) -> None:
         from .feedback import FeedbackScreen
 
@@ -166,7 +188,11 @@ class InterviewScreen(Screen[None]):
             case SessionStarted():
                 if e.draft:
                     self.query_one(TextArea).text = e.draft
+            case Waiting():
+                key = "waiting" if e.step == "follow_up" else "waiting_grade"
+                self._show_waiting(self.t(key, s=e.elapsed_s, limit=e.limit_s))
             case TextDelta():
+                self._show_waiting(None)
                 self._streamed_text += e.text
                 said = self._turn(f"{self.t('interviewer')}:", "\u00a0", self._streamed_text)
                 if self._streamed is None:
@@ -176,6 +202,7 @@ class InterviewScreen(Screen[None]):
                     self._streamed.update(said)
                 self._scroll_end()
             case Prompt():
+                self._show_waiting(None)
                 await self._show_prompt(e)
             case HintGiven():
                 await self._add_turn(Content(f"💡 {for_terminal(e.text)}"), "hint")
@@ -228,6 +255,16 @@ class InterviewScreen(Screen[None]):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.query_one("#spinner").display = busy
+        if not busy:
+            self._show_waiting(None)
+
+    def _show_waiting(self, line: str | None) -> None:
+        waiting = self.query_one("#waiting", Static)
+        if line is not None:
+            waiting.update(Text(line))
+        if waiting.display != (line is not None):
+            waiting.display = line is not None
+            self.refresh_bindings()
 
     def _tick(self) -> None:
         seconds = int(self.ctx_app.context.clock() - self._prompt_started)
