@@ -13,8 +13,9 @@ from pydantic import AliasChoices, BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 
+from .files import shown
 from .redact import redact_url
-from .settings import CONFIG_VARIABLE, ConfigError, DataSettings, EnvValueError, Settings, config_path, shown
+from .settings import CONFIG_VARIABLE, ConfigError, DataSettings, EnvValueError, Settings, config_path
 
 ENV_PREFIX = "INTERVIEWER_"
 SHOWN = 5  # problems named in the one line; the rest are counted

@@ -9,7 +9,6 @@ of them is a `ConfigError`; `config_errors` says where it came from.
 from __future__ import annotations
 
 import os
-import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +25,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from .files import SMALL_LIMIT, FileProblem, read_text, shown
+
 APP_NAME = "interviewer"
 DEFAULT_MODEL = "gpt-4o-mini"
 Provider = Literal["auto", "offline", "openai"]
@@ -33,7 +34,7 @@ OutputMode = Literal["auto", "json_schema", "json_object", "prompt"]
 
 
 CONFIG_VARIABLE = "INTERVIEWER_CONFIG"
-CONFIG_LIMIT = 1024 * 1024  # bytes: a config file is a few lines; anything near this is not one
+CONFIG_LIMIT = SMALL_LIMIT  # a config file is a few lines; anything near this is not one
 
 
 class ConfigError(Exception):
@@ -57,45 +58,18 @@ def read_config() -> dict[str, Any]:
     """The config file's keys; none when there is no file at the default place. A FIFO, a device or a huge
     file there is refused before a byte is read (it would hang or exhaust memory)."""
     path = config_path()
-    where = f"config file {shown(path)}"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         if os.environ.get(CONFIG_VARIABLE):
-            raise ConfigError(f"{CONFIG_VARIABLE} names {shown(path)}, which does not exist") from None
+            raise ConfigError(f"{CONFIG_VARIABLE} names {shown(path)}, which does not exist")
         return {}
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise ConfigError(f"{where}: not a regular file ({_kind(mode)})")
-        with open(fd, "rb", closefd=False) as file:
-            data = file.read(CONFIG_LIMIT + 1)
-    finally:
-        os.close(fd)
-    if len(data) > CONFIG_LIMIT:
-        raise ConfigError(f"{where}: over the {CONFIG_LIMIT >> 20} MB limit")
+        text = read_text(path, CONFIG_LIMIT)
+    except FileProblem as exc:
+        raise ConfigError(f"config file {exc}") from None
     try:
-        return tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start + 1})") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message ends with "(at line L, column C)"
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
-
-
-def shown(path: Path) -> str:
-    """A path as it may be printed: quoted and escaped when it holds control characters."""
-    text = str(path)
-    return text if text.isprintable() else repr(text)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
+        raise ConfigError(f"config file {shown(path)}: not valid TOML: {exc}") from None
 
 
 class _ConfigFileSource(InitSettingsSource):
