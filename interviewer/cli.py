@@ -360,6 +360,7 @@ def _run_tui(
         bank_cache=bank_cache(),
         extra_banks=list(getattr(args, "bank", [])),
         bank=bank,
+        pinned={k: v for k in ("provider", "model") if (v := getattr(args, k, None))},
     )
     context.store.check_writable()
     try:

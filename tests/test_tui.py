@@ -192,6 +192,31 @@ def test_the_draft_survives_closing_mid_answer(tmp_path: Path) -> None:
     drive(again, resumed)
 
 
+def test_a_provider_named_on_the_command_line_outranks_the_recorded_one(tmp_path: Path) -> None:
+    """`interviewer resume ID --provider offline` of a session a model started goes on offline."""
+    ctx = context(tmp_path)
+    app = InterviewerApp(ctx)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+
+    drive(app, script)
+    t = saved(tmp_path)
+    t.provider, t.model = "openai", "some-model"
+    ctx.store.close()
+    ctx.store.save(t)
+    recorded = ctx.resume(t)
+    assert (recorded.backend.provider, recorded.backend.model) == ("openai", "some-model")
+    ctx.store.close()
+    ctx.pinned = {"provider": "offline"}
+    pinned = ctx.resume(t)
+    assert pinned.backend.provider == "offline"
+    assert (pinned.transcript.provider, pinned.transcript.model) == ("offline", None)
+    ctx.store.close()
+
+
 def test_setup_lists_the_categories_of_the_bank_it_is_given(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(yaml.safe_dump([question_data()], allow_unicode=True), encoding="utf-8")

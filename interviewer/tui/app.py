@@ -39,6 +39,8 @@ class Context:
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
+    # The provider and model named on the command line: they outrank what a resumed session recorded.
+    pinned: dict[str, str] = field(default_factory=dict)
 
     def start_interview(self, choices: SetupChoices, seed: int | None = None) -> Engine:
         from ..bank import load_bank
@@ -78,6 +80,7 @@ class Context:
         update: dict[str, object] = {"provider": transcript.provider}
         if transcript.model:
             update["model"] = transcript.model
+        update.update(self.pinned)
         backend = self.backend_factory(self.settings.model_copy(update=update), transcript.session_id)
         engine = Engine(transcript, backend, self.store, wait_s=self.settings.wait_s)
         self.engines.append(engine)
