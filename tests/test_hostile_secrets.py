@@ -78,3 +78,26 @@ def test_an_interview_keeps_the_credentials_out_of_everything(
     as_json = sandbox.run("report", session, "--format", "json")
     replay = sandbox.run("replay", session)
     assert not leaked(sandbox, result.out, result.err, report.out, as_json.out, replay.out)
+
+
+def test_the_setup_screen_shows_the_endpoint_without_its_credentials(tmp_path: Path) -> None:
+    from textual.pilot import Pilot
+    from textual.widgets import Static
+
+    from interviewer.tui.app import InterviewerApp
+    from interviewer.tui.prefs import SetupChoices, save_choices
+    from tests.test_tui import context, drive
+
+    secret_url = f"http://{USER}:{PASSWORD}@127.0.0.1:9/v1?api-key={KEY}"
+    ctx = context(tmp_path, provider="openai", base_url=secret_url, model="m")
+    save_choices(tmp_path / "prefs.json", SetupChoices(categories=["cs"], lang="en", provider="openai"))
+    app = InterviewerApp(ctx)
+    shown: list[str] = []
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.pause()
+        shown.append(str(app.screen.query_one("#backend-status", Static).render()))
+
+    drive(app, script)
+    assert "127.0.0.1:9" in shown[0] and "***" in shown[0]
+    assert not [s for s in SECRETS if s in shown[0]], shown[0]

@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, SelectionList,
 from ..bank import BankError, load_bank
 from ..domain import TRACKS
 from ..phrases import Phrases, pick
+from ..redact import redact_url
 from ..untrusted import one_line
 from .keys import speak
 from .prefs import SetupChoices, load_choices, save_choices
@@ -117,7 +118,7 @@ class SetupScreen(Screen[None]):
         if s.api_key:
             configured.append(self.t("key_set"))
         if s.base_url:
-            configured.append(f"base URL: {s.base_url}")
+            configured.append(f"base URL: {redact_url(s.base_url)}")
         resolved = s.model_copy(update={"provider": provider}).resolved_provider()
         detail = ", ".join(configured) or self.t("nothing_set")
         model = f" · {self.t('model_is')} {s.resolved_model()}" if resolved == "openai" else ""
