@@ -435,3 +435,19 @@ def test_the_history_and_feedback_screens_show_ids_and_text_as_written(tmp_path:
     drive(app, script)
     exported = (tmp_path / "data" / "reports" / f"{SID}.md").read_text(encoding="utf-8")
     check_markdown_document(exported, SCREEN_TEXT, SCREEN_SHOWN)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["eval", "/no/such/\x1b[2Jdata\x07.yaml"],
+        ["eval", "compare", "/no/\x1b]0;title\x07a.json", "/no/b.json"],
+        ["regrade", "/no/such/\x1b[31mrun.json"],
+    ],
+    ids=["eval-dataset", "eval-compare", "regrade-path"],
+)
+def test_paths_echoed_in_evaluation_errors_reach_no_terminal_raw(sandbox: Sandbox, argv: list[str]) -> None:
+    result = sandbox.run(*argv)
+    assert result.code in (1, 2), result.err
+    assert result.err.strip() and "\x1b" not in result.err and "\x07" not in result.err
+    assert "\\x1b" in result.err

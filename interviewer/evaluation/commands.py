@@ -51,10 +51,10 @@ def run_evaluation_command(
         return _eval(args, settings, backend_factory)
     except DatasetError as exc:
         for line in capped(exc.problems):
-            print(f"interviewer: {line}", file=sys.stderr)
+            print(f"interviewer: {one_line(line)}", file=sys.stderr)
         return 2
     except CommandError as exc:
-        print(f"interviewer: error: {exc}", file=sys.stderr)
+        print(f"interviewer: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.code
 
 
