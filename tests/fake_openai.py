@@ -41,6 +41,7 @@ class Reply:
     content_type: str = "application/json"
     hang: bool = False  # accept the request, then send nothing until the client gives up
     no_done: bool = False  # a stream that never sends [DONE] and keeps the connection open
+    no_usage: bool = False  # ignore `stream_options.include_usage`, as many local servers do
     # A model that does not stop: this many tokens (one streamed chunk each) unless the request bounds
     # the output lower, in which case it stops at the bound with finish_reason "length".
     runaway: int = 0
@@ -123,7 +124,8 @@ class FakeOpenAI:
         return self
 
     def chat_requests(self) -> list[Seen]:
-        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+        # `in`, not `endswith`: the SDK appends the path after a query string left in a base URL.
+        return [r for r in self.requests if "chat/completions" in r.path]
 
     def bounds_seen(self) -> list[int | None]:
         return [r.bound for r in self.chat_requests()]
@@ -180,17 +182,21 @@ class FakeOpenAI:
 
     # --- the single slot -------------------------------------------------------------------------
 
-    def _enter(self, step: str) -> _Slot:
+    def _enter(self, step: str, chat: bool = True) -> _Slot:
         slot = _Slot(step)
         with self._lock:
-            if self.single_slot:
-                for running in self._running:
-                    running.cut.set()
-                    self.interrupted.append(running.step)
-            self._running.append(slot)
-            self.most_at_once = max(self.most_at_once, len(self._running))
             if self._closing.is_set():
                 slot.cut.set()
+            if not chat:  # a model list: neither takes the slot nor counts
+                self._running.append(slot)
+                return slot
+            running = [r for r in self._running if r.step != "models"]
+            if self.single_slot:
+                for other in running:
+                    other.cut.set()
+                    self.interrupted.append(other.step)
+            self._running.append(slot)
+            self.most_at_once = max(self.most_at_once, len(running) + 1)
         return slot
 
     def _leave(self, slot: _Slot) -> None:
@@ -215,18 +221,15 @@ class FakeOpenAI:
 
             def do_GET(self) -> None:
                 fake.requests.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, {}))
-                if not self.path.endswith("/models"):
+                if "models" not in self.path:
                     return self._json(404, {"error": {"message": "not found"}})
                 if fake.models_reply is not None:
-                    slot = _Slot("models")
-                    if fake._closing.is_set():
-                        slot.cut.set()
-                    with fake._lock:
-                        fake._running.append(slot)
+                    slot = fake._enter("models", chat=False)
                     try:
-                        return self._hostile(fake.models_reply, slot)
+                        self._hostile(fake.models_reply, slot)
                     finally:
                         fake._leave(slot)
+                    return None
                 if fake.models_status != 200:
                     return self._json(fake.models_status, {"error": {"message": "models unavailable"}})
                 data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in fake.models]
@@ -237,6 +240,8 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 fake.requests.append(seen)
+                if self._refuse_params(body):
+                    return  # before the script: a refused parameter does not use up a scripted reply
                 with fake._lock:
                     reply = fake.script.popleft() if fake.script else Reply()
                 slot = fake._enter(seen.step)
@@ -245,7 +250,7 @@ class FakeOpenAI:
                 finally:
                     fake._leave(slot)
 
-            def _answer(self, body: dict[str, Any], reply: Reply, slot: _Slot) -> None:
+            def _refuse_params(self, body: dict[str, Any]) -> bool:
                 refused = [p for p in BOUND_PARAMS if p in body and p in fake.unsupported]
                 if refused:
                     other = next(p for p in BOUND_PARAMS if p != refused[0])
@@ -259,7 +264,10 @@ class FakeOpenAI:
                         "param": refused[0],
                         "code": "unsupported_parameter",
                     }
-                    return self._json(400, {"error": error})
+                    self._json(400, {"error": error})
+                return bool(refused)
+
+            def _answer(self, body: dict[str, Any], reply: Reply, slot: _Slot) -> None:
                 if reply.delay and slot.cut.wait(reply.delay):
                     return self._cut()
                 if self._hostile(reply, slot):
@@ -358,7 +366,7 @@ class FakeOpenAI:
                     return self._cut()
                 final = {"index": 0, "delta": {}, "finish_reason": finish}
                 self._event(self._envelope(body, "chat.completion.chunk", [final]))
-                if (body.get("stream_options") or {}).get("include_usage"):
+                if (body.get("stream_options") or {}).get("include_usage") and not reply.no_usage:
                     self._event(self._envelope(body, "chat.completion.chunk", [], usage))
                 if reply.no_done:
                     return self._linger(slot)
