@@ -165,8 +165,9 @@ FAULTS: dict[str, tuple[list[Reply], str, bool]] = {
     "connection": ([Reply(drop=True)], "connection", True),
     "rate-limited": ([Reply(status=429)], "rate_limited", True),
     "auth": ([Reply(status=401)], "auth", True),
-    "server-error": ([Reply(status=503)] * 3, "server_error", True),
-    "server-error-once": ([Reply(status=500)], "server_error", False),
+    "server-error": ([Reply(status=503)], "http_503", True),
+    # A 500 on the strictest output mode may mean the server cannot do it: the next mode is tried.
+    "server-error-once": ([Reply(status=500)], "json_schema refused (HTTP 500)", False),
     "refusal": ([Reply(content="", refusal="I can't help with that.")], "refusal", True),
     "length-once": ([Reply(content='{"action": "a', finish_reason="length")], "length", False),
     "length": ([Reply(content='{"action": "a', finish_reason="length")] * 3, "length", True),
@@ -244,7 +245,7 @@ def test_format_refused_steps_down_and_is_remembered(server: FakeOpenAI, bank: B
     be = backend(server, tmp_path)
     t, _ = interview(bank, be, tmp_path, ANSWERS)
     calls = t.records[0].calls
-    assert calls[0].mode == "json_object" and calls[0].faults == ["format_rejected: json_schema"]
+    assert calls[0].mode == "json_object" and calls[0].faults == ["json_schema refused (HTTP 400)"]
     assert not calls[0].fallback and calls[1].mode == "json_object" and not calls[1].faults
     assert server.chat_requests()[1].body["response_format"] == {"type": "json_object"}
     # A new session against the same endpoint starts where the last one ended up.

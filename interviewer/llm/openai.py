@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import openai
 from openai import AsyncOpenAI
@@ -18,10 +18,24 @@ from pydantic import BaseModel, ValidationError
 from .. import prompts
 from ..domain import CallRecord, Feedback, FollowUpDecision, Lang, Question, Turn
 from ..grading.assess import wrong_claims
+from ..redact import redact_url
 from ..settings import Settings
 from . import offline
 from .base import BackendAuthError, FollowUpRequest, GradeRequest, Outcome, TextSink
-from .structured import MODES, FollowUpOut, GradeOut, Mode, ModeMemory, TextField, extract_json, strict_schema
+from .gate import BACKGROUND, URGENT, gate_for
+from .structured import (
+    BOUND_PARAMS,
+    MODES,
+    BoundParam,
+    FollowUpOut,
+    GradeOut,
+    Mode,
+    ModeMemory,
+    TextField,
+    extract_json,
+    strict_schema,
+)
+from .wire import BadEnvelope, Chunk, Completion, Usage, body_kind, read_completion, shaped
 
 R = TypeVar("R")
 _LANGUAGE = {"ko": "Korean (한국어)", "en": "English"}
@@ -37,9 +51,9 @@ class StepFailed(Exception):
 class _FormatRejected(Exception):
     """The server refused the response_format of the current mode (or failed on it: some answer 500)."""
 
-    def __init__(self, certain: bool) -> None:
+    def __init__(self, status: int) -> None:
         super().__init__()
-        self.certain = certain  # a 400/422 naming the format, not a 5xx that may be a passing fault
+        self.status = status
 
 
 class _BadReply(Exception):
@@ -61,7 +75,9 @@ def transport_fault(exc: Exception) -> str:
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return "auth"
     if isinstance(exc, openai.APIStatusError):
-        return "server_error" if exc.status_code >= 500 else f"http_{exc.status_code}"
+        return f"http_{exc.status_code}"
+    if isinstance(exc, openai.APIError):
+        return "error_event"  # an error object inside a 200 stream
     return type(exc).__name__
 
 
@@ -87,20 +103,22 @@ class OpenAIBackend:
             max_retries=settings.max_retries,
         )
         self.prompt_hashes = prompts.hashes()
-        self._session_mode: Mode | None = None  # a step-down that worked in this session
+        self._session_mode: Mode | None = None  # where this session starts after a step-down
+        self._bound: BoundParam | None = None  # the output-bound name this session settled on
+        self.gate = gate_for(str(self.client.base_url), settings.concurrency)
 
     @property
     def base_url(self) -> str:
-        return str(self.client.base_url)
+        """The endpoint as it may be shown and stored: credentials in it are hidden."""
+        return redact_url(str(self.client.base_url))
 
     async def close(self) -> None:
         await self.client.close()
 
     async def check(self) -> str | None:
+        client = self.client.with_options(max_retries=0, timeout=min(10.0, self.settings.timeout_s))
         try:
-            await self.client.with_options(
-                max_retries=0, timeout=min(10.0, self.settings.timeout_s)
-            ).models.list()
+            listing = await client.models.with_raw_response.list()
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise BackendAuthError(
                 f"{self.base_url} rejected the API key (HTTP {exc.status_code}): "
@@ -109,8 +127,19 @@ class OpenAIBackend:
         except openai.NotFoundError:
             return None  # some compatible servers have no model list; the first call will tell
         except openai.APIError as exc:
-            return f"cannot use {self.base_url} ({transport_fault(exc)}); continuing with the offline backend"
+            return self._unusable(transport_fault(exc))
+        try:
+            shaped(_ModelList, json.loads(listing.content))
+        except ValueError:
+            return self._unusable(
+                f"not_json_body: {body_kind(listing.headers.get('content-type'), len(listing.content))}"
+            )
+        except BadEnvelope as bad:
+            return self._unusable(bad.fault)
         return None
+
+    def _unusable(self, fault: str) -> str:
+        return f"cannot use {self.base_url} ({fault}); continuing with the offline backend"
 
     # --- the two domain calls ------------------------------------------------------------
 
@@ -179,10 +208,9 @@ class OpenAIBackend:
         on_text: TextSink | None,
     ) -> tuple[R, CallRecord]:
         record = CallRecord.model_validate({"step": step, "provider": self.provider, "model": self.model})
-        mode = first = self._first_mode()
+        mode = self._first_mode()
         started = time.monotonic()
         conversation = list(messages)
-        certain = False
         try:
             while True:
                 record.attempts += 1
@@ -191,18 +219,17 @@ class OpenAIBackend:
                     raw = await self._complete(conversation, mode, shape, on_text, record)
                     value = self._parse(raw, mode, validate)
                 except _FormatRejected as rejected:
+                    record.faults.append(f"{mode} refused (HTTP {rejected.status})")
                     lower = MODES[MODES.index(mode) + 1 :]
                     if self.settings.output_mode != "auto" or not lower:
-                        record.faults.append(
-                            "server_error" if not rejected.certain else f"format_rejected: {mode}"
-                        )
                         raise StepFailed(record) from None
-                    record.faults.append(
-                        f"format_rejected: {mode}" if rejected.certain else f"server_error: {mode}"
-                    )
                     record.attempts -= 1  # a refused format is not a failed answer
-                    certain = rejected.certain
                     mode = lower[0]
+                    # Remembered before the lower mode is tried: if it fails too (a timeout, say), the next
+                    # call still does not begin with requests the server refuses.
+                    assert self.model is not None
+                    self._session_mode = mode
+                    self.memory.remember(self.base_url, self.model, mode)
                     continue
                 except _BadReply as bad:
                     record.faults.append(f"{bad.fault}: {bad.problem[:300]}")
@@ -213,13 +240,6 @@ class OpenAIBackend:
                         {"role": "user", "content": reask_message(bad.problem)},
                     ]
                     continue
-                assert self.model is not None
-                if mode != first:
-                    self._session_mode = mode
-                    if certain:  # only a clear refusal is worth remembering across sessions
-                        self.memory.remember(self.base_url, self.model, mode)
-                elif self._session_mode is None and self.memory.get(self.base_url, self.model) is None:
-                    self.memory.remember(self.base_url, self.model, mode)
                 return value, record
         finally:
             record.latency_s = round(time.monotonic() - started, 3)
@@ -264,26 +284,61 @@ class OpenAIBackend:
             described = dict(messages[0])
             described["content"] += f"\n\nThe JSON object must follow this JSON Schema:\n{schema}"
             kwargs["messages"] = [described, *messages[1:]]
-        try:
-            if not self.settings.streams():
-                return self._read(await self.client.chat.completions.create(**kwargs), record)
-            return await self._stream(kwargs, on_text, record)
-        except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as exc:
-            if mode != "prompt" and record.attempts == 1 and _about_format(exc):
-                raise _FormatRejected(certain=exc.status_code < 500) from None
-            record.faults.append(transport_fault(exc))
-            raise StepFailed(record) from None
-        except openai.APIError as exc:
-            record.faults.append(transport_fault(exc))
-            raise StepFailed(record) from None
+        limit: int = getattr(self.settings.max_tokens, record.step)
+        priority = URGENT if record.step == "follow_up" else BACKGROUND
+        switched = False
+        while True:
+            bound = self._bound_param()
+            try:
+                async with self.gate.slot(priority):
+                    if not self.settings.streams():
+                        text = await self._whole({**kwargs, bound: limit}, record)
+                    else:
+                        text = await self._stream({**kwargs, bound: limit}, on_text, record)
+            except openai.BadRequestError as exc:
+                if not switched and _refuses(exc, bound):
+                    # Not a fault of the reply: the server takes the bound under the other name.
+                    self._bound = next(p for p in BOUND_PARAMS if p != bound)
+                    switched = True
+                    continue
+                self._status_fault(exc, mode, record)
+            except (openai.UnprocessableEntityError, openai.InternalServerError) as exc:
+                self._status_fault(exc, mode, record)
+            except openai.APIError as exc:
+                record.faults.append(transport_fault(exc))
+                raise StepFailed(record) from None
+            if self._bound is not None:  # the other name worked: later runs start with it
+                assert self.model is not None
+                self.memory.remember_bound(self.base_url, self.model, self._bound)
+            return text
 
-    def _read(self, completion: Any, record: CallRecord) -> str:
+    def _bound_param(self) -> BoundParam:
+        assert self.model is not None
+        return self._bound or self.memory.bound(self.base_url, self.model) or BOUND_PARAMS[0]
+
+    @staticmethod
+    def _status_fault(exc: openai.APIStatusError, mode: Mode, record: CallRecord) -> NoReturn:
+        if mode != "prompt" and record.attempts == 1 and _about_format(exc):
+            raise _FormatRejected(exc.status_code) from None
+        record.faults.append(transport_fault(exc))
+        raise StepFailed(record) from None
+
+    async def _whole(self, kwargs: dict[str, Any], record: CallRecord) -> str:
+        raw = await self.client.chat.completions.with_raw_response.create(**kwargs)
+        try:
+            completion = read_completion(raw.content, raw.headers.get("content-type"))
+        except BadEnvelope as bad:
+            record.faults.append(bad.fault)
+            raise StepFailed(record) from None
+        return self._read(completion, record)
+
+    def _read(self, completion: Completion, record: CallRecord) -> str:
         _add_usage(record, completion.usage)
         choice = completion.choices[0] if completion.choices else None
         if choice is None:
             raise _BadReply("invalid_json", "the reply had no choices")
         message = choice.message
-        if getattr(message, "refusal", None) or choice.finish_reason == "content_filter":
+        if message.refusal or choice.finish_reason == "content_filter":
             record.faults.append("refusal")
             raise StepFailed(record)
         record.raw = message.content or ""
@@ -296,35 +351,60 @@ class OpenAIBackend:
 
         Streaming without a sink still pays: each chunk resets the read timeout, so a slow local model or
         a proxy that drops idle connections keeps the call alive. Usage comes in the last chunk.
+
+        Every event is checked here (the SDK would hand over whatever JSON came): a body that is not an
+        event stream, an event that is not JSON or not a chunk, is a fault that names it.
         """
-        stream = await self.client.chat.completions.create(
+        raw = await self.client.chat.completions.with_raw_response.create(
             **kwargs, stream=True, stream_options={"include_usage": True}
         )
+        content_type = raw.headers.get("content-type")
+        stream = openai.AsyncStream(cast_to=object, response=raw.http_response, client=self.client)
         parts: list[str] = []
         finish: str | None = None
         refusal = False
+        events = 0
         field = TextField()
         try:
             async with stream:
-                async for chunk in stream:
-                    if chunk.usage is not None:
-                        _add_usage(record, chunk.usage)
+                async for data in stream:
+                    events += 1
+                    chunk = shaped(Chunk, data)
+                    _add_usage(record, chunk.usage)
                     for choice in chunk.choices:
                         delta = choice.delta
-                        if getattr(delta, "refusal", None):
+                        if delta.refusal:
                             refusal = True
                         if delta.content:
                             parts.append(delta.content)
                             if on_text and (shown := field.feed(delta.content)):
                                 await on_text(shown)
                         finish = choice.finish_reason or finish
+                    if finish is not None and chunk.usage is not None:
+                        break  # nothing follows the usage but [DONE], which some servers never send
         except openai.APIError as exc:
             record.raw = "".join(parts)
-            record.faults.append(f"stream_cut: {transport_fault(exc)}")
+            if finish is None:
+                record.faults.append(f"stream_cut: {transport_fault(exc)}")
+                raise StepFailed(record) from None
+            # The reply was complete; the server only failed to end the stream.
+            record.faults.append(f"stream_unended: {transport_fault(exc)}")
+        except BadEnvelope as bad:
+            record.raw = "".join(parts)
+            record.faults.append(f"bad_stream: event {events}: {bad.fault}")
+            raise StepFailed(record) from None
+        except (ValueError, RecursionError):  # an event whose data is not JSON (or not UTF-8)
+            record.raw = "".join(parts)
+            record.faults.append(f"bad_stream: event {events + 1} is not JSON")
             raise StepFailed(record) from None
         record.raw = "".join(parts)
         if refusal or finish == "content_filter":
             record.faults.append("refusal")
+            raise StepFailed(record)
+        if events == 0 and "event-stream" not in (content_type or ""):
+            length = raw.headers.get("content-length")
+            size = int(length) if length and length.isdigit() else None
+            record.faults.append(f"not_sse_body: {body_kind(content_type, size)}")
             raise StepFailed(record)
         if finish is None:
             record.faults.append("stream_cut")
@@ -344,23 +424,37 @@ async def _or_offline(call: Awaitable[tuple[R, CallRecord]], fallback: Callable[
     return Outcome(value=value, calls=[record])
 
 
+class _ModelList(BaseModel):
+    data: list[Any]
+
+
 def _about_format(exc: openai.APIStatusError) -> bool:
-    """Some servers answer 400, 422 or even 500 when they do not support a response format."""
+    """Some servers answer 400, 422 or even 500 when they do not support a response format. A 502, 503 or
+    504 is a gateway or an overloaded server, and says nothing about formats."""
     if exc.status_code >= 500:
-        return True
+        return exc.status_code in (500, 501)
     text = str(exc).lower()
     return any(word in text for word in ("response_format", "json_schema", "json_object", "schema", "format"))
 
 
-def _add_usage(record: CallRecord, usage: Any) -> None:
+_UNKNOWN_PARAM = ("unsupported", "not supported", "unknown", "unrecognized", "not permitted", "extra")
+
+
+def _refuses(exc: openai.APIStatusError, param: str) -> bool:
+    """A 400 saying the server does not take `param` (not one saying its value is too large)."""
+    text = str(exc).lower()
+    named = exc.param == param or param in text
+    return named and any(word in text for word in _UNKNOWN_PARAM)
+
+
+def _add_usage(record: CallRecord, usage: Usage | None) -> None:
     if usage is None:
         return
     record.prompt_tokens = (record.prompt_tokens or 0) + (usage.prompt_tokens or 0)
     record.completion_tokens = (record.completion_tokens or 0) + (usage.completion_tokens or 0)
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) if details is not None else None
-    if cached is not None:
-        record.cached_tokens = (record.cached_tokens or 0) + cached
+    details = usage.prompt_tokens_details
+    if details is not None and details.cached_tokens is not None:
+        record.cached_tokens = (record.cached_tokens or 0) + details.cached_tokens
 
 
 def reask_message(problem: str) -> str:

@@ -1,4 +1,4 @@
-"""Structured output from chat models: the shapes we ask for, JSON extraction, and mode memory.
+"""Structured output from chat models: the shapes we ask for, JSON extraction, and what endpoints take.
 
 Three modes: `json_schema` (strict schema enforced by the server), `json_object` (any JSON object),
 and `prompt` (the schema is only described in the prompt). Every mode is validated locally.
@@ -6,17 +6,25 @@ and `prompt` (the schema is only described in the prompt). Every mode is validat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from ..files import SMALL_LIMIT, FileProblem, read_file
+from ..redact import redact_url
 from ..store import write_atomic
 
 Mode = Literal["json_schema", "json_object", "prompt"]
 MODES: tuple[Mode, ...] = ("json_schema", "json_object", "prompt")
+# Local servers (llama.cpp, Ollama, older vLLM) honour `max_tokens` and may silently ignore the newer name;
+# OpenAI's reasoning models refuse `max_tokens` with a 400 that names it.
+BoundParam = Literal["max_tokens", "max_completion_tokens"]
+BOUND_PARAMS: tuple[BoundParam, ...] = ("max_tokens", "max_completion_tokens")
+MEMORY_ENTRIES = 200  # endpoints and models remembered; the cache file stays a few kilobytes
 
 
 class FollowUpOut(BaseModel):
@@ -130,34 +138,70 @@ def _decode_partial(raw: str) -> tuple[str, bool]:
     return "".join(out), False
 
 
+class Learned(BaseModel):
+    """What one endpoint and model is known to take."""
+
+    mode: Mode | None = None  # the strictest output mode not known to fail there
+    bound: BoundParam | None = None  # the name under which it takes the output bound
+
+
 class ModeMemory:
-    """Remembers, per endpoint and model, which output mode worked, so later sessions start there."""
+    """Remembers, per endpoint (without credentials) and model, the output mode to start with and the
+    output-bound parameter, so that later sessions do not probe again.
+
+    The file lives in the user cache and is read as untrusted input: anything wrong with it (not JSON,
+    wrong types, too big, not a regular file) only costs a re-probe."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._data: dict[str, str] = {}
-        if path is not None and path.is_file():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-                self._data = {k: v for k, v in loaded.items() if v in MODES}
-            except (OSError, ValueError, AttributeError):
-                self._data = {}  # a damaged cache only costs a re-probe
+        self._data: dict[str, Learned] = {}
+        if path is None:
+            return
+        try:
+            loaded = json.loads(read_file(path, SMALL_LIMIT))
+        except (FileProblem, ValueError, RecursionError):
+            return
+        if isinstance(loaded, dict):
+            for key, value in list(loaded.items())[-MEMORY_ENTRIES:]:
+                with contextlib.suppress(ValidationError):
+                    # A bare string is the format before the bound was remembered: the mode alone.
+                    self._data[key] = Learned.model_validate(
+                        {"mode": value} if isinstance(value, str) else value
+                    )
 
     @staticmethod
     def key(base_url: str | None, model: str) -> str:
-        return f"{base_url or 'default'}|{model}"
+        return f"{redact_url(base_url) if base_url else 'default'}|{model}"
 
     def get(self, base_url: str | None, model: str) -> Mode | None:
-        value = self._data.get(self.key(base_url, model))
-        return next((m for m in MODES if m == value), None)
+        return self._entry(base_url, model).mode
+
+    def bound(self, base_url: str | None, model: str) -> BoundParam | None:
+        return self._entry(base_url, model).bound
 
     def remember(self, base_url: str | None, model: str, mode: Mode) -> None:
-        if self._data.get(self.key(base_url, model)) == mode:
+        self._update(base_url, model, mode=mode)
+
+    def remember_bound(self, base_url: str | None, model: str, bound: BoundParam) -> None:
+        self._update(base_url, model, bound=bound)
+
+    def _entry(self, base_url: str | None, model: str) -> Learned:
+        return self._data.get(self.key(base_url, model)) or Learned()
+
+    def _update(self, base_url: str | None, model: str, **changes: str) -> None:
+        key = self.key(base_url, model)
+        old = self._entry(base_url, model)
+        new = old.model_copy(update=changes)
+        if new == old:
             return
-        self._data[self.key(base_url, model)] = mode
+        self._data.pop(key, None)  # the latest change goes last; the oldest entries go first
+        self._data[key] = new
+        while len(self._data) > MEMORY_ENTRIES:
+            del self._data[next(iter(self._data))]
         if self.path is not None:
+            payload = {k: v.model_dump(exclude_none=True) for k, v in self._data.items()}
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(self.path, json.dumps(self._data, indent=1).encode())
+                write_atomic(self.path, json.dumps(payload, indent=1).encode())
             except OSError:
                 pass  # remembering is an optimisation; the interview must not fail over it
