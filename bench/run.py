@@ -521,7 +521,15 @@ def eval_throughput() -> None:
     seconds = {}
     for concurrency in (1, 16):
         with server_process(0.2, 2 * len(items)) as base_url, tempfile.TemporaryDirectory() as d:
-            settings = Settings(provider="openai", base_url=base_url, api_key="bench", model="fake-model")
+            # The fake stands for an endpoint that serves many requests at once, as `eval --concurrency`
+            # says it does.
+            settings = Settings(
+                provider="openai",
+                base_url=base_url,
+                api_key="bench",
+                model="fake-model",
+                concurrency=concurrency,
+            )
             backend = OpenAIBackend(settings.for_bulk(), "bench", ModeMemory(Path(d) / "modes.json"))
             start = time.perf_counter()
 

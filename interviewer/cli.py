@@ -151,7 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--replay", type=Path, metavar="RUN.json", help="with --backend replay: a --out file"
     )
-    evaluate.add_argument("--concurrency", type=_count(1, 64), default=4, metavar="N")
+    evaluate.add_argument(
+        "--concurrency",
+        type=_count(1, 64),
+        metavar="N",
+        help="items at once (default 4); given, it is also the requests at once to the endpoint, unless "
+        "the concurrency setting says otherwise (unset, a local server gets one at a time)",
+    )
     evaluate.add_argument("--out", type=Path, metavar="FILE.json")
     evaluate.add_argument("--report", type=Path, metavar="FILE.md")
     evaluate.add_argument("--no-cache", action="store_true", help="ignore cached results")

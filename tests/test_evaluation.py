@@ -11,7 +11,7 @@ import yaml
 
 from interviewer.cli import main
 from interviewer.evaluation import metrics as m
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, Reply
 from tests.helpers import run_cli
 
 DATA = Path(__file__).parent / "data" / "eval-small.yaml"
@@ -101,6 +101,20 @@ def test_results_are_cached_per_item(
         assert not any(r.body.get("stream") for r in server.chat_requests())
         assert run(capsys, *args)[0] == 0
         assert len(server.chat_requests()) == calls  # the second run is served from the cache
+
+
+@pytest.mark.parametrize(
+    ("flag", "at_once"), [((), 1), (("--concurrency", "4"), 4)], ids=["default", "given"]
+)
+def test_eval_concurrency_given_opens_the_local_gate(
+    capsys: pytest.CaptureFixture[str], flag: tuple[str, ...], at_once: int
+) -> None:
+    """A local server gets one request at a time unless `--concurrency N` says it can take N."""
+    with FakeOpenAI() as server:
+        server.then(*(Reply(delay=0.2) for _ in range(8)))
+        args = ["eval", str(DATA), "--no-cache", "--backend", "openai", "--base-url", server.base_url]
+        assert run(capsys, *args, "--model", "fake-model", *flag)[0] == 0
+        assert server.most_at_once == at_once
 
 
 def test_eval_streams_when_told_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

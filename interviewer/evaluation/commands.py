@@ -21,7 +21,7 @@ from ..store import Store, write_atomic
 from ..untrusted import for_terminal, one_line
 from .dataset import DatasetError, load_dataset
 from .replay import regrade, replay_text
-from .runner import EvalRun, assemble, build_run, evaluate
+from .runner import DEFAULT_CONCURRENCY, EvalRun, assemble, build_run, evaluate
 from .tables import compare_runs, markdown_report, terminal_table
 
 T = TypeVar("T")
@@ -132,11 +132,17 @@ def _eval(
             str(dataset), f"replay of {previous.backend}", previous.model, previous.prompt_hashes, results
         )
     else:
-        chosen = settings.model_copy(update={"provider": args.backend})
+        update: dict[str, object] = {"provider": args.backend}
+        if args.concurrency is not None and settings.concurrency is None:
+            # Asking for N items at once says the endpoint can serve N: the per-server gate must not
+            # quietly hold a local vLLM to one request at a time.
+            update["concurrency"] = args.concurrency
+        chosen = settings.model_copy(update=update)
         backend = backend_factory(chosen, "eval")
         cache = None if args.no_cache else user_cache_path(APP_NAME) / "eval"
+        concurrency = args.concurrency or DEFAULT_CONCURRENCY
         results = asyncio.run(
-            _closing(backend, evaluate(items, bank, backend, args.concurrency, cache, _progress))
+            _closing(backend, evaluate(items, bank, backend, concurrency, cache, _progress))
         )
         print(file=sys.stderr)
         run = build_run(dataset, backend, results)

@@ -21,6 +21,8 @@ from ..store import write_atomic
 from . import metrics as m
 from .dataset import Item, Label
 
+DEFAULT_CONCURRENCY = 4
+
 
 class Predicted(BaseModel):
     overall: float
@@ -92,7 +94,7 @@ async def evaluate(
     items: list[Item],
     bank: Bank,
     backend: Backend,
-    concurrency: int = 4,
+    concurrency: int = DEFAULT_CONCURRENCY,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ItemResult]:
