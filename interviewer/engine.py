@@ -431,7 +431,7 @@ class Engine:
             if not self._pending or self._grades_due.is_set():
                 continue
             waited = time.monotonic() - started
-            if self._hand_over.is_set() or left <= 0:
+            if self._hand_over.is_set() or waited >= self.wait_s:
                 self._due_fault = self._give_up_fault(waited)
                 self._grades_due.set()
             elif waited >= QUIET_S:

@@ -26,7 +26,7 @@ from .events import (
 )
 from .llm.base import BackendAuthError
 from .phrases import Phrases, pick
-from .report import build_report, to_markdown
+from .report import TERMINAL, build_report, to_markdown
 from .settings import Price
 from .store import StoreError
 from .untrusted import for_terminal, one_line
@@ -277,7 +277,7 @@ class PlainFrontEnd:
                 case InterviewFinished():
                     report = build_report(self.engine.transcript, self.prices)
                     self.print()
-                    self.print(to_markdown(report, conversation=False))
+                    self.print(to_markdown(report, conversation=False, escape=TERMINAL))
 
     def _header(self, e: Prompt) -> str:
         head = f"[{e.index}/{e.total}] {e.category} · {'★' * e.difficulty}{'☆' * (5 - e.difficulty)}"

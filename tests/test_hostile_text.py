@@ -34,7 +34,7 @@ from interviewer.domain import (
     Turn,
 )
 from interviewer.llm.offline import OfflineBackend
-from interviewer.report import build_report, to_markdown
+from interviewer.report import TERMINAL, build_report, to_markdown
 from interviewer.settings import Settings
 from interviewer.store import Store
 from interviewer.tui.app import Context, InterviewerApp
@@ -451,3 +451,20 @@ def test_paths_echoed_in_evaluation_errors_reach_no_terminal_raw(sandbox: Sandbo
     assert result.code in (1, 2), result.err
     assert result.err.strip() and "\x1b" not in result.err and "\x07" not in result.err
     assert "\\x1b" in result.err
+
+
+@pytest.mark.parametrize(("text", "shown"), CASES)
+def test_the_report_read_in_a_terminal_shows_text_without_markdown_escapes(
+    text: str, shown: list[str]
+) -> None:
+    """Plain mode ends with the report as text: escapes meant for a Markdown renderer would only show as
+    stray backslashes there (`d\\_k`), and nothing a terminal acts on gets through."""
+    out = to_markdown(build_report(transcript(text), {}), conversation=False, escape=TERMINAL)
+    no_active(out)
+    for fragment in shown:
+        assert fragment in out, (fragment, out)
+
+
+def test_the_terminal_report_keeps_ordinary_text_as_it_is() -> None:
+    out = to_markdown(build_report(transcript("softmax(QKᵀ/√d_k) * V, see [1]"), {}), escape=TERMINAL)
+    assert "softmax(QKᵀ/√d_k) * V, see [1]" in out and "\\" not in out
