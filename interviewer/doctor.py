@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import socket
 import ssl
 import time
@@ -25,6 +24,7 @@ from pydantic import BaseModel
 
 from .domain import CallRecord, Lang, Question, Turn
 from .llm.base import FollowUpRequest, GradeRequest, Outcome
+from .llm.gate import is_local
 from .llm.openai import OpenAIBackend
 from .redact import redact_url
 from .settings import Settings
@@ -250,7 +250,7 @@ class _Doctor:
                 "or a typo in --base-url"
             )
         if any(isinstance(c, ConnectionRefusedError) for c in causes):
-            if _is_local(host):
+            if is_local(self.backend.base_url):
                 return f"nothing is listening at {self.url}: is the server running? ({_SERVERS})"
             return f"{host} refused the connection: check the host and port in --base-url"
         if any(isinstance(c, ssl.SSLError) for c in causes):
@@ -267,7 +267,7 @@ class _Doctor:
                 f"the server at {self.url} accepted the connection but did not answer in {self.list_s:g} s: "
                 "it is busy or stuck (a single-slot server still on an earlier request?)"
             )
-        if _is_local(host):
+        if is_local(self.backend.base_url):
             return f"cannot connect to {self.url}: is the server running and listening there? ({_SERVERS})"
         return f"cannot reach {host}: a network problem (offline, a firewall, VPN or proxy?)"
 
@@ -412,14 +412,3 @@ def _causes(exc: BaseException) -> list[BaseException]:
 def _connecting(causes: list[BaseException]) -> bool:
     """Whether the time ran out before a connection was made (the HTTP client names its error so)."""
     return any(type(c).__name__ == "ConnectTimeout" for c in causes)
-
-
-def _is_local(host: str) -> bool:
-    """This machine or the local network: where a user runs their own model server."""
-    if host == "localhost" or host.endswith((".localhost", ".local")):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
