@@ -231,3 +231,30 @@ def test_esc_in_the_tui_hands_the_turn_over(server: FakeOpenAI, tmp_path: Path) 
     drive(app, script)
     call = saved(tmp_path).records[0].calls[-1]
     assert call.fallback and call.faults[0].startswith("handed_over")
+
+
+def test_the_offline_interviewer_is_never_timed_out_or_said_to_be_a_waiting_model(
+    bank: Bank, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound is for a model; the offline backend is the stand-in itself, however long it takes."""
+    from interviewer.llm.offline import OfflineBackend
+
+    decide = OfflineBackend.follow_up
+
+    async def slow(self: OfflineBackend, *args: object, **kwargs: object) -> object:
+        await asyncio.sleep(2.5)  # as if it waited on the encoder's first load
+        return await decide(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OfflineBackend, "follow_up", slow)
+    plan = Plan(track="backend", questions=1, follow_ups=1, lang="en", seed=1)
+    be = OfflineBackend()
+    engine = Engine(new_transcript(plan, bank, be), be, Store(tmp_path / "data"), wait_s=1)
+
+    async def go() -> list[Event]:
+        await collect(engine.start())
+        return await collect(engine.submit(Answer(text=ANSWER)))
+
+    events = asyncio.run(go())
+    assert not any(isinstance(e, Waiting) for e in events)
+    assert isinstance(events[-1], Prompt) and events[-1].kind in ("follow_up", "deepen")
+    assert not engine.transcript.records[0].calls  # its own decision, not a stand-in for itself
