@@ -187,7 +187,10 @@ class InterviewScreen(Screen[None]):
         match e:
             case SessionStarted():
                 if e.draft:
-                    self.query_one(TextArea).text = e.draft
+                    editor = self.query_one(TextArea)
+                    editor.text = e.draft
+                    # The candidate picks up typing where they stopped, not at the first character.
+                    editor.move_cursor(editor.document.end)
             case Waiting():
                 key = "waiting" if e.step == "follow_up" else "waiting_grade"
                 self._show_waiting(self.t(key, s=e.elapsed_s, limit=e.limit_s))
