@@ -299,7 +299,7 @@ class Engine:
         if not text.strip():
             if self._empty_strikes == 0:
                 self._empty_strikes = 1
-                yield Notice(level="warning", text=say("empty_retry", self.lang))
+                yield Notice(level="warning", text=say("empty_retry", self.lang), phrase="empty_retry")
                 return
             self._empty_strikes = 0
             rec.turns.append(self._turn("candidate", "answer", "", no_answer=True, elapsed_s=elapsed))

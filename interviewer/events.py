@@ -62,6 +62,8 @@ class HintGiven(Event):
 class Notice(Event):
     level: Literal["info", "warning"] = "info"
     text: str
+    # The phrase it says, for a front end that words it its own way (plain mode names typed commands).
+    phrase: str | None = None
 
 
 class QuestionGraded(Event):

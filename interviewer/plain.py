@@ -7,6 +7,9 @@ import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Literal, TextIO
 
+from rich.console import Console
+from rich.markdown import Markdown
+
 from .domain import Lang
 from .engine import Engine
 from .events import (
@@ -26,7 +29,7 @@ from .events import (
 )
 from .llm.base import BackendAuthError
 from .phrases import Phrases, pick
-from .report import TERMINAL, build_report, to_markdown
+from .report import build_report, to_markdown
 from .settings import Price
 from .store import StoreError
 from .untrusted import for_terminal, one_line
@@ -42,6 +45,10 @@ _TEXT: Phrases = {
     "session": ("세션 {id}", "Session {id}"),
     "resumed": ("세션 {id} 이어서 진행", "Resuming session {id}"),
     "draft": ("저장된 작성 중 답변을 이어서 씁니다:", "Continuing your saved draft:"),
+    "empty_retry": (
+        "답변이 비어 있습니다. 생각나는 대로 적어 주시거나, 건너뛰려면 /skip 을 입력하세요.",
+        "Your answer is empty. Write whatever comes to mind, or type /skip to move on.",
+    ),
     "followup": ("꼬리질문 {n}/{k}", "follow-up {n}/{k}"),
     "reason_aloud": ("추론해 보기", "reason aloud"),
     "waiting": (
@@ -270,14 +277,23 @@ class PlainFrontEnd:
                 case HintGiven():
                     self.print(f"💡 {e.text}")
                 case Notice():
-                    self.print(("⚠ " if e.level == "warning" else "· ") + e.text)
+                    text = self.t(e.phrase) if e.phrase is not None and e.phrase in _TEXT else e.text
+                    self.print(("⚠ " if e.level == "warning" else "· ") + text)
                 case QuestionGraded():
                     self.print()
                     self.print(self.t("graded", i=e.index, score=e.feedback.overall))
                 case InterviewFinished():
                     report = build_report(self.engine.transcript, self.prices)
                     self.print()
-                    self.print(to_markdown(report, conversation=False, escape=TERMINAL))
+                    self.show_report(to_markdown(report, conversation=False))
+
+    def show_report(self, markdown: str) -> None:
+        """Rendered at a terminal; piped, the Markdown itself, to be saved or read as such."""
+        if self.out.isatty():
+            Console(file=self.out).print(Markdown(markdown))
+        else:
+            self.out.write(markdown + "\n")
+        self.out.flush()
 
     def _header(self, e: Prompt) -> str:
         head = f"[{e.index}/{e.total}] {e.category} · {'★' * e.difficulty}{'☆' * (5 - e.difficulty)}"

@@ -144,7 +144,8 @@ def _eval(
         results = asyncio.run(
             _closing(backend, evaluate(items, bank, backend, concurrency, cache, _progress))
         )
-        print(file=sys.stderr)
+        if sys.stderr.isatty():  # ends the bar's line
+            print(file=sys.stderr)
         run = build_run(dataset, backend, results)
         usage = Usage(
             calls=len(results),
@@ -206,6 +207,13 @@ def _load_run(path: Path) -> EvalRun:
 
 
 def _progress(done: int, total: int) -> None:
-    filled = int(30 * done / total)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+    if sys.stderr.isatty():
+        filled = int(30 * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+    else:
+        # A log or a pipe gets whole lines, one each time another tenth of the items is done.
+        tenths = 10 * done // total
+        if tenths == 10 * (done - 1) // total:
+            return
+        sys.stderr.write(f"eval: {10 * tenths}% ({done} of {total} items)\n")
     sys.stderr.flush()
