@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from interviewer.tui.app import InterviewerApp
+from interviewer.tui.history import BAR_CELLS, HistoryScreen, score_bar, trend_marks
 from interviewer.tui.interview import InterviewScreen
-from tests.test_tui import context, drive, saved, settle
+from tests.test_tui import _history_fixture, context, drive, saved, settle
 
 
 def test_a_restored_draft_puts_the_cursor_at_its_end(tmp_path: Path) -> None:
@@ -34,3 +36,34 @@ def test_a_restored_draft_puts_the_cursor_at_its_end(tmp_path: Path) -> None:
         assert editor.text == "first line\nsecond!"
 
     drive(again, resumed)
+
+
+def _filled(bar: str) -> float:
+    """How many cells of a score bar are filled, counting a partial cell in eighths."""
+    eighths = " ▏▎▍▌▋▊▉"
+    return sum(1.0 if c == "█" else eighths.index(c) / 8 for c in bar if c == "█" or c in eighths[1:])
+
+
+def test_score_bars_are_as_long_as_the_score() -> None:
+    assert _filled(score_bar(5.0)) == BAR_CELLS
+    assert _filled(score_bar(2.0)) == BAR_CELLS * 2 / 5
+    assert _filled(score_bar(4.7)) == pytest.approx(BAR_CELLS * 4.7 / 5, abs=1 / 8)
+    assert len(score_bar(4.7)) == len(score_bar(0.0)) == BAR_CELLS  # the track shows the scale
+    assert trend_marks([4.5, 4.6]) == "██" and trend_marks([1.0, 5.0]) == "▂█"
+
+
+def test_history_draws_each_category_bar_in_proportion_to_its_score(tmp_path: Path) -> None:
+    _history_fixture(tmp_path, "en")
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        latest = app.screen.trends()["cs"][-1]
+        assert 0 < latest < 5
+        [row] = [str(w.render()) for w in app.screen.query(".trend").results(Static)]
+        assert row.startswith("cs" + " " * 13) and f"{latest:.1f}" in row
+        assert _filled(row[15 : 15 + BAR_CELLS]) == pytest.approx(BAR_CELLS * latest / 5, abs=1 / 8)
+
+    drive(app, script)

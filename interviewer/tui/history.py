@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.widgets import DataTable, Footer, Static
 
 from ..domain import Lang, Transcript
 from ..phrases import Phrases, pick
@@ -30,6 +30,35 @@ TEXT: Phrases = {
     "unfinished": ("진행 중", "unfinished"),
     "cannot_resume": ("이미 끝난 면접입니다.", "That interview is finished."),
 }
+
+
+BAR_CELLS = 20  # the bar of a score of 5; each cell is a quarter point
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_LEVELS = "▁▂▃▄▅▆▇█"
+TREND_SESSIONS = 10
+
+
+def score_bar(score: float) -> str:
+    """A bar as long as the score out of 5 (to an eighth of a cell), on a track of the full length, so 2.0
+    and 4.7 differ in length and the scale reads without colour."""
+    eighths = round(max(0.0, min(score, 5.0)) / 5 * BAR_CELLS * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_EIGHTHS[part] if part else "")
+    return bar + "░" * (BAR_CELLS - len(bar))
+
+
+def trend_marks(scores: list[float]) -> str:
+    """One mark per session, the latest last, on the fixed 0–5 scale: a sparkline scaled to its own
+    minimum and maximum would draw 4.5 → 4.6 as a climb from the floor to the top."""
+    return "".join(
+        _LEVELS[min(len(_LEVELS) - 1, int(max(0.0, s) / 5 * len(_LEVELS)))] for s in scores[-TREND_SESSIONS:]
+    )
+
+
+def trend_line(category: str, scores: list[float]) -> Content:
+    """A category's row: its latest score as a bar and a number, then its trend when there is one."""
+    trend = f"  {trend_marks(scores)}" if len(scores) > 1 else ""
+    return Content(f"{one_line(category):<14} {score_bar(scores[-1])} {scores[-1]:.1f}{trend}")
 
 
 class HistoryScreen(Screen[None]):
@@ -75,10 +104,7 @@ class HistoryScreen(Screen[None]):
         yield Static(f"[b]{self.t('trend')}[/b]", classes="screen-title")
         with Vertical(id="trends"):
             for category, scores in self.trends().items():
-                with Horizontal(classes="trend"):
-                    yield Label(Content(f"{one_line(category):<14}"))
-                    yield Sparkline(scores, summary_function=max)
-                    yield Label(f" {scores[-1]:.1f}")
+                yield Static(trend_line(category, scores), classes="trend")
         yield Footer()
 
     def trends(self) -> dict[str, list[float]]:
