@@ -128,6 +128,16 @@ def keep_all_unsaved(engines: Sequence[Engine], out: TextIO) -> int:
     return 1 if "printed" in kept else 0
 
 
+def _line_editor() -> Callable[[], str] | None:
+    """Puts `input()` at a terminal through readline, which keeps the line being typed readable after
+    Ctrl-C (the terminal's own line editing throws it away); None where Python has no readline."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    return readline.get_line_buffer
+
+
 class EndOfInput(Exception):
     pass
 
@@ -136,8 +146,10 @@ class AnswerReader:
     """Turns typed lines into one action: an answer ends at a lone '.' or end of input; a command
     counts only as the first line."""
 
-    def __init__(self, read_line: Callable[[], str]) -> None:
+    def __init__(self, read_line: Callable[[], str], typed_so_far: Callable[[], str] | None = None) -> None:
         self.read_line = read_line
+        # The line being typed, not yet entered, when Ctrl-C lands in read_line: part of the draft too.
+        self.typed_so_far = typed_so_far
         self.pending: list[str] = []  # lines of the answer being typed: the draft if the user quits
 
     def read(self) -> Action:
@@ -145,6 +157,11 @@ class AnswerReader:
         while True:
             try:
                 line = self.read_line()
+            except KeyboardInterrupt:
+                partial = self.typed_so_far() if self.typed_so_far else ""
+                if partial.strip():
+                    lines.append(partial)
+                raise
             except EOFError:
                 if any(part.strip() for part in lines):
                     self.pending = []
@@ -173,7 +190,11 @@ class PlainFrontEnd:
         self.out = out
         # A visible prompt helps at a terminal; with piped input it would only clutter the output.
         interactive = sys.stdin.isatty() and out.isatty()
-        self.reader = AnswerReader(read_line or (lambda: input("› " if interactive else "")))
+        if read_line is None:
+            typed_so_far = _line_editor() if sys.stdin.isatty() else None
+            self.reader = AnswerReader(lambda: input("› " if interactive else ""), typed_so_far)
+        else:
+            self.reader = AnswerReader(read_line)
         self.lang = engine.transcript.plan.lang
         self._streamed = ""
         self._kept: Kept | None = None

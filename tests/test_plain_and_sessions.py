@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +98,44 @@ def test_eval_progress_at_a_terminal_is_a_bar(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("sys.stderr", err)
     _progress(10, 20)
     assert err.getvalue().startswith("\r[###############...............] 10/20")
+
+
+def _read_until(fd: int, seen: bytearray, wanted: bytes, times: int = 1, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while seen.count(wanted) < times:
+        assert time.monotonic() < deadline, bytes(seen)
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            seen += os.read(fd, 4096)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_ctrl_c_at_a_terminal_keeps_the_line_being_typed(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    args = ["practice", "--plain", "--questions", "1", "--lang", "en", "--seed", "5"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interviewer", *args],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path), "INTERVIEWER_MEANING": "false"},
+    )
+    os.close(terminal)
+    seen = bytearray()
+    try:
+        _read_until(controller, seen, "› ".encode())
+        os.write(controller, b"a whole line\r")
+        _read_until(controller, seen, "› ".encode(), times=2)  # the line is in, the next one asked for
+        os.write(controller, b"half a li")
+        _read_until(controller, seen, b"half a li")
+        # As a person's Ctrl-C does, land while readline waits for a key: a signal that arrives as it
+        # redraws the line is only seen at the next key.
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        _read_until(controller, seen, b"To continue")
+    finally:
+        proc.kill()
+        os.close(controller)
+    (saved,) = (tmp_path / "sessions").glob("*.json")
+    assert Store(tmp_path).load(saved.stem).draft == "a whole line\nhalf a li"
