@@ -183,6 +183,7 @@ _LABELS: Phrases = {
     "overall": ("종합 점수", "Overall"),
     "unfinished": ("(진행 중)", "(unfinished)"),
     "not_graded": ("채점 전 종료", "ended before an answer"),
+    "not_graded_yet": ("답변함, 아직 채점 전", "answered, not graded yet"),
     "strengths": ("잘한 점", "Strengths"),
     "gaps": ("보완할 점", "Gaps"),
     "strong_answer": ("좋은 답변이 다루는 내용", "What a strong answer covers"),
@@ -356,7 +357,9 @@ def to_markdown(report: SessionReport, conversation: bool = True, escape: Escapi
         lines.append(f"- {_tokens(report)}")
     lines.append("")
     for i, q in enumerate(report.questions, 1):
-        score = _score(q.overall) if q.overall else _l("not_graded", lang)
+        # An answered question waits for its grade (in the background, or on resume): not unanswered.
+        pending = "not_graded_yet" if q.status == "answered" else "not_graded"
+        score = _score(q.overall) if q.overall else _l(pending, lang)
         lines.append(f"## {i}. {esc.line(q.question_id)} — {score}")
         extra = f" · {_l('skipped', lang)}" if q.skipped else ""
         if not uniform and q.graded_by is not None:

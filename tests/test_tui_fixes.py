@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static, TextArea
+from textual.widgets import Markdown, Static, TextArea
 
+from interviewer.report import build_report, to_markdown
 from interviewer.tui.app import InterviewerApp
+from interviewer.tui.feedback import FeedbackScreen
 from interviewer.tui.history import BAR_CELLS, HistoryScreen, score_bar, trend_marks
 from interviewer.tui.interview import InterviewScreen
-from tests.test_tui import _history_fixture, context, drive, saved, settle
+from interviewer.tui.prefs import SetupChoices
+from interviewer.untrusted import for_markdown, markdown_line
+from tests.test_tui import ANSWER, _history_fixture, context, drive, saved, settle, type_answer
 
 
 def test_a_restored_draft_puts_the_cursor_at_its_end(tmp_path: Path) -> None:
@@ -67,3 +72,68 @@ def test_history_draws_each_category_bar_in_proportion_to_its_score(tmp_path: Pa
         assert _filled(row[15 : 15 + BAR_CELLS]) == pytest.approx(BAR_CELLS * latest / 5, abs=1 / 8)
 
     drive(app, script)
+
+
+def test_feedback_so_far_hides_the_question_being_answered(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        await type_answer(pilot, ANSWER)
+        await type_answer(pilot, ANSWER)  # the first question is graded; the second one is on screen
+        graded, current = screen.engine.transcript.records
+        assert graded.feedback is not None and current.status == "open" and current.turns
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, FeedbackScreen)
+        await pilot.press("m")  # model answers shown: still only the graded question's
+        await pilot.pause()
+        source = app.screen.query_one("#report", Markdown).source
+        assert markdown_line(graded.question.id) in source
+        assert for_markdown(graded.question.model_answer("en")) in source
+        assert markdown_line(current.question.id) not in source
+        assert "ended before an answer" not in source
+        assert for_markdown(current.question.model_answer("en")) not in source
+        for k in current.question.key_points:
+            assert for_markdown(k.text("en")) not in source
+
+    drive(app, script)
+
+
+def test_key_points_wait_for_a_grade(tmp_path: Path) -> None:
+    """An unfinished session opened from history: its ungraded question shows no key points or answer."""
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        [record, _] = screen.engine.transcript.records
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        source = app.screen.query_one("#report", Markdown).source
+        assert "Key points" not in source and "Model answer" not in source
+        assert for_markdown(record.question.model_answer("en")) not in source
+
+    drive(app, script)
+
+
+def test_an_answered_question_waiting_for_its_grade_is_not_called_unanswered(tmp_path: Path) -> None:
+    engine = context(tmp_path).start_interview(
+        SetupChoices(categories=["cs"], questions=1, lang="en"), seed=1
+    )
+
+    async def run() -> None:
+        [e async for e in engine.start()]
+
+    asyncio.run(run())
+    [record] = engine.transcript.records
+    record.status = "answered"  # as a session closed while its grading ran leaves it
+    text = to_markdown(build_report(engine.transcript))
+    assert "answered, not graded yet" in text and "ended before an answer" not in text

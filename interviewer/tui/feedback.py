@@ -64,10 +64,13 @@ class FeedbackScreen(Screen[None]):
 
     def document(self) -> str:
         report = build_report(self.transcript, self.context.settings.prices)
+        # Mid-interview (F6), the question on screen is still being answered: it is not part of the
+        # feedback so far, and nothing of it may be shown that would help answer it.
+        report.questions = [q for q in report.questions if q.status != "open"]
         text = to_markdown(report, conversation=False)
         extra = []
         for r in self.transcript.records:
-            if not r.turns:
+            if not r.turns or r.status == "open":
                 continue
             # Follow-ups come from the model, key points and model answers from a bank file: shown as written.
             asked = [t.text for t in r.turns if t.kind in ("follow_up", "deepen")]
@@ -76,6 +79,10 @@ class FeedbackScreen(Screen[None]):
                 extra.append(f"### {qid} — {self.t('follow_ups')}")
                 extra += ["- " + for_markdown(text).replace("\n", "\n  ") for text in asked]
                 extra.append("")
+            if r.feedback is None:
+                # Key points and the model answer only once the question is graded: a question left
+                # ungraded may still be answered, on resume or in another attempt.
+                continue
             extra.append(f"### {qid} — {self.t('key_points')}")
             extra += [
                 f"- **{markdown_line(k.id)}**: " + for_markdown(k.text(self.lang)).replace("\n", "\n  ")
