@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Markdown, Static, TextArea
+from textual.widgets import Markdown, SelectionList, Static, TextArea
 
 from interviewer.report import build_report, to_markdown
 from interviewer.tui.app import InterviewerApp
@@ -137,3 +137,26 @@ def test_an_answered_question_waiting_for_its_grade_is_not_called_unanswered(tmp
     record.status = "answered"  # as a session closed while its grading ran leaves it
     text = to_markdown(build_report(engine.transcript))
     assert "answered, not graded yet" in text and "ended before an answer" not in text
+
+
+def test_selected_categories_carry_a_mark_that_reads_without_colour(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))  # remembered choice: cs
+
+    async def script(pilot: Pilot[int]) -> None:
+        options = app.screen.query_one("#categories", SelectionList)
+
+        def lines() -> dict[str, str]:
+            return {
+                str(options.get_option_at_index(y).value): options.render_line(y).text
+                for y in range(options.option_count)
+            }
+
+        def marked() -> set[str]:
+            return {value for value, text in lines().items() if "X" in text[:3]}
+
+        assert marked() == {"cs"}
+        options.select("backend")
+        await pilot.pause()
+        assert marked() == {"backend", "cs"}
+
+    drive(app, script)

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
 
 from ..bank import BankError, load_bank
@@ -39,6 +40,25 @@ TEXT: Phrases = {
     "nothing_set": ("API 키나 base URL이 설정되지 않음", "no API key or base URL configured"),
     "model_is": ("모델", "model"),
 }
+
+
+class CategoryList(SelectionList[str]):
+    """A selection list whose check mark shows only on selected lines: the stock one draws the same
+    mark on every line and tells them apart by its colour alone."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        index = self.scroll_offset.y + y
+        # The line is the button's left edge, its mark, its right edge, a space, then the prompt.
+        if (
+            len(segments) > 3
+            and index < self.option_count
+            and self.get_option_at_index(index).value not in self.selected
+        ):
+            segments[1] = segments[1]._replace(text=" " * segments[1].cell_length)
+            return Strip(segments, strip.cell_length)
+        return strip
 
 
 class SetupScreen(Screen[None]):
@@ -87,7 +107,7 @@ class SetupScreen(Screen[None]):
                     )
                 with Vertical(classes="col"):
                     yield Label(t("categories"))
-                    yield SelectionList[str](
+                    yield CategoryList(
                         *[(c, c, c in choices.categories) for c in categories], id="categories"
                     )
             yield Label(t("provider"))
