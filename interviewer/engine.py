@@ -185,6 +185,9 @@ class Engine:
             resumed=resumed,
             draft=t.draft,
         )
+        if not resumed and len(t.records) < t.plan.questions:  # the bank ran short: never a silent cap
+            found, asked = len(t.records), t.plan.questions
+            yield Notice(text=say("fewer_questions", self.lang, found=found, asked=asked))
         if t.finished:
             yield InterviewFinished(session_id=t.session_id, overall=t.overall)
             return

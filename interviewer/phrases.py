@@ -11,6 +11,12 @@ _PHRASES: Phrases = {
         "답변이 비어 있습니다. 생각나는 대로 말씀해 주시거나, 건너뛰려면 skip을 선택하세요.",
         "Your answer is empty. Say whatever comes to mind, or choose skip to move on.",
     ),
+    "fewer_questions": (
+        "이 조건(트랙, 카테고리, 난이도)에 맞는 질문이 {found}개뿐이라 "
+        "{asked}개가 아닌 {found}개로 진행합니다.",
+        "Only {found} questions match this plan (track, categories, difficulty), "
+        "so this interview has {found}, not {asked}.",
+    ),
     "no_answer": ("답변 없이 다음으로 넘어갑니다.", "No answer recorded; moving on."),
     "truncated": (
         "답변이 {limit:,}자를 넘어 채점에는 앞부분만 사용합니다. 전체 답변은 기록에 그대로 남습니다.",

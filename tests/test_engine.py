@@ -345,7 +345,9 @@ def test_a_failing_save_warns_and_keeps_going(bank: Bank, tmp_path: Path) -> Non
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the data dir should be")
     backend = OfflineBackend()
-    engine = Engine(new_transcript(Plan(track="backend", lang="en"), bank, backend), backend, Store(blocker))
+    engine = Engine(
+        new_transcript(Plan(track="backend", lang="en", questions=2), bank, backend), backend, Store(blocker)
+    )
     events = start(engine)
     assert isinstance(events[1], Notice) and events[1].level == "warning"
     assert engine.unsaved and isinstance(events[-1], Prompt)
