@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Markdown, SelectionList, Static, TextArea
+from textual.widgets import Button, Markdown, SelectionList, Static, TextArea
 
 from interviewer.report import build_report, to_markdown
 from interviewer.tui.app import InterviewerApp
 from interviewer.tui.feedback import FeedbackScreen
 from interviewer.tui.history import BAR_CELLS, HistoryScreen, score_bar, trend_marks
-from interviewer.tui.interview import InterviewScreen
+from interviewer.tui.interview import EndWithTextScreen, InterviewScreen
 from interviewer.tui.prefs import SetupChoices
 from interviewer.untrusted import for_markdown, markdown_line
 from tests.test_tui import ANSWER, _history_fixture, context, drive, saved, settle, type_answer
@@ -158,5 +158,71 @@ def test_selected_categories_carry_a_mark_that_reads_without_colour(tmp_path: Pa
         options.select("backend")
         await pilot.pause()
         assert marked() == {"backend", "cs"}
+
+    drive(app, script)
+
+
+async def _end_with(pilot: Pilot[int], text: str, choice: str) -> None:
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.screen.query_one(TextArea).insert(text)
+    await pilot.press("f10")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, EndWithTextScreen)
+    if choice == "cancel":
+        await pilot.press("escape")
+    else:
+        pilot.app.screen.query_one(f"#{choice}", Button).press()
+    await pilot.pause()
+    await settle(pilot)
+
+
+def test_f10_with_a_typed_answer_can_submit_it_first(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await _end_with(pilot, ANSWER, "submit")
+        assert isinstance(app.screen, FeedbackScreen)
+
+    drive(app, script)
+    t = saved(tmp_path)
+    assert t.finished and t.records[0].answers()[0].text == ANSWER
+    assert t.records[0].feedback is not None and t.records[1].status == "ended"
+
+
+def test_f10_with_a_typed_answer_can_keep_it_as_the_draft(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await _end_with(pilot, "half an answer", "keep")
+        assert isinstance(app.screen, FeedbackScreen)
+
+    drive(app, script)
+    t = saved(tmp_path)
+    assert t.finished and t.draft == "half an answer" and not t.records[0].answers()
+
+
+def test_f10_with_a_typed_answer_can_be_cancelled(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path, "ko"))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await _end_with(pilot, "half an answer", "cancel")
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen) and not screen.engine.finished
+        assert screen.query_one(TextArea).text == "half an answer"
+
+    drive(app, script)
+
+
+def test_f10_without_typed_text_ends_at_once(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        app.screen.query_one(TextArea).insert("  \n")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackScreen)
 
     drive(app, script)

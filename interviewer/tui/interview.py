@@ -9,11 +9,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Static, TextArea
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, LoadingIndicator, Static, TextArea
 
+from ..domain import Lang
 from ..engine import Engine
 from ..events import (
     Answer,
@@ -56,9 +57,40 @@ TEXT: Phrases = {
         "채점 대기 중… {s}초 · Esc: 남은 채점을 오프라인 채점기로 ({limit}초가 지나면 자동)",
         "Waiting for grades… {s} s · Esc: let the offline grader finish now (it will at {limit} s)",
     ),
+    "end_with_text": (
+        "작성 중인 답변이 있습니다. 면접을 어떻게 끝낼까요?",
+        "You have typed an answer that is not submitted. How should the interview end?",
+    ),
+    "end_submit": ("답변 제출 후 종료", "Submit it and end"),
+    "end_keep": ("임시 저장 후 종료", "Keep it as a draft and end"),
+    "end_cancel": ("취소 (Esc)", "Cancel (Esc)"),
     "skipped": ("(건너뜀)", "(skipped)"),
     "idk": ("(모르겠습니다)", "(I don't know)"),
 }
+
+
+class EndWithTextScreen(ModalScreen[str | None]):
+    """F10 with an answer typed but not submitted: submit it, keep it as the draft, or go back."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="end-dialog"):
+            yield Static(pick(TEXT, "end_with_text", self.lang))
+            with Vertical(id="end-choices"):
+                yield Button(pick(TEXT, "end_submit", self.lang), id="submit", variant="primary")
+                yield Button(pick(TEXT, "end_keep", self.lang), id="keep")
+                yield Button(pick(TEXT, "end_cancel", self.lang), id="cancel")
+
+    def on_mount(self) -> None:
+        speak(self, self.lang)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
 
 
 class InterviewScreen(Screen[None]):
@@ -138,9 +170,33 @@ class InterviewScreen(Screen[None]):
     def action_command(self, kind: str) -> None:
         if self._refuse_while_busy():
             return
+        if kind == "end" and self.query_one(TextArea).text.strip():
+            # Ending would drop the typed answer unseen: the candidate says what becomes of it.
+            self.app.push_screen(EndWithTextScreen(self.lang), self._end_with_text)
+            return
         if kind in ("skip", "idk"):
             self._say("you", self.t("skipped" if kind == "skip" else "idk"))
         self.run_engine(self.engine.submit(Command(kind=cast(CommandKind, kind))))
+
+    def _end_with_text(self, choice: str | None) -> None:
+        if choice is None or self._refuse_while_busy():
+            return
+        editor = self.query_one(TextArea)
+        text = editor.text
+        if choice == "keep":
+            self.engine.set_draft(text)
+            self.run_engine(self.engine.submit(Command(kind="end")))
+            return
+        editor.clear()
+        self._say("you", text)
+        self.run_engine(self._submit_then_end(text))
+
+    async def _submit_then_end(self, text: str) -> AsyncIterator[Event]:
+        async for e in self.engine.submit(Answer(text=text)):
+            yield e
+        if not self.engine.finished:  # the answer may have closed the last question already
+            async for e in self.engine.submit(Command(kind="end")):
+                yield e
 
     async def on_unmount(self) -> None:
         await self.engine.backend.close()
