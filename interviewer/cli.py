@@ -22,7 +22,7 @@ from .domain import LANGS, TRACKS, Lang, Plan, Question, Transcript
 from .files import capped
 from .resources import cache_dir
 from .settings import APP_NAME, ConfigError, DataSettings, Settings
-from .store import SessionSummary, Store, StoreError
+from .store import SUFFIX, SessionSummary, Store, StoreError, answered, valid_id
 from .untrusted import for_terminal, json_for_terminal, one_line
 
 if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
@@ -120,8 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("session", nargs="?", metavar="SESSION_ID", help="default: the latest unfinished one")
     resume.add_argument("--plain", action="store_true", help="plain text on stdin/stdout")
 
-    sessions = sub.add_parser("sessions", parents=[data], help="list saved sessions, newest first")
+    sessions = sub.add_parser(
+        "sessions", parents=[data], help="list saved sessions, newest first; `sessions delete ID`"
+    )
     sessions.add_argument("--json", action="store_true", help="machine-readable output")
+    sessions.add_argument(
+        "--all",
+        action="store_true",
+        help="also the sessions without an answer (hidden by default; --json lists every session)",
+    )
+    sessions_sub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION")
+    delete = sessions_sub.add_parser("delete", help="delete a session's transcript")
+    delete.add_argument("session", metavar="SESSION_ID", help="a session id or a unique prefix of one")
+    delete.add_argument("--yes", action="store_true", help="do not ask (needed when stdin is not a terminal)")
+    # SUPPRESS: an unset default here would overwrite a --data-dir given before `delete`.
+    delete.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     report = sub.add_parser("report", parents=[data], help="print a session's report")
     report.add_argument("session", metavar="SESSION_ID")
@@ -408,19 +421,60 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _sessions(args: argparse.Namespace) -> int:
     store = _store(settings_without_model(_warn, args.data_dir))
-    summaries, problems = store.summaries()
+    if args.sessions_command == "delete":
+        return _delete_session(store, args.session, args.yes)
+    every, problems = store.summaries()
     for line in problems:
         print(f"interviewer: skipped {one_line(line)}", file=sys.stderr)
-    if args.json:
-        listing = json.dumps([s.model_dump(mode="json") for s in summaries], ensure_ascii=False, indent=2)
+    if args.json:  # every session, for scripts to filter on `answers`: none drops out of a listing unseen
+        listing = json.dumps([s.model_dump(mode="json") for s in every], ensure_ascii=False, indent=2)
         print(json_for_terminal(listing))
         return 0
+    summaries = every if args.all else [s for s in every if s.answers]
+    hidden = len(every) - len(summaries)
+    note = f"{hidden} session(s) without an answer not shown; `interviewer sessions --all` lists them."
     if not summaries:
         where = one_line(str(store.sessions_dir))
         print(f"No sessions yet in {where}. Start one with `interviewer practice`.")
+        if hidden:
+            print(note)
         return 0
     rows = [list(SessionSummary.COLUMNS), *(s.cells() for s in summaries)]
     print(_table(rows))
+    if hidden:
+        print(note)
+    return 0
+
+
+def _delete_session(store: Store, ref: str, yes: bool) -> int:
+    if not valid_id(ref):  # a file path would reach beyond the data dir
+        raise CliError(f"not a session id or prefix: {one_line(ref)!r} (see `interviewer sessions --all`)")
+    session_id = store.resolve(ref).name.removesuffix(SUFFIX)
+    if not yes and not sys.stdin.isatty():
+        raise CliError(f"stdin is not a terminal to confirm on: add --yes to delete session {session_id}")
+    store.lock(session_id)  # held while asking: no interviewer can open it in the meantime
+    try:
+        if not yes:
+            try:
+                count = answered(store.load(session_id))
+                what = f"{count} answer{'' if count == 1 else 's'}"
+            except StoreError:
+                what = "not readable"
+            try:
+                reply = input(f"Delete session {session_id} ({what})? [y/N] ")
+            except EOFError:  # Ctrl-D: no answer is a no
+                reply = ""
+                print()
+            except KeyboardInterrupt:
+                print()
+                return 130
+            if reply.strip().lower() not in ("y", "yes"):
+                print("Nothing deleted.")
+                return 0
+        store.delete(session_id)
+    finally:
+        store.close()
+    print(f"Deleted session {session_id}.")
     return 0
 
 

@@ -49,6 +49,8 @@ class SessionSummary(BaseModel):
     answered: int
     overall: float | None
     finished: bool
+    # Questions with an answer typed, graded or not: a session with none (ended before any) is only clutter.
+    answers: int = 0
 
     COLUMNS: ClassVar[tuple[str, ...]] = ("session", "date", "track", "questions", "overall", "status")
 
@@ -435,14 +437,33 @@ class Store:
                     answered=sum(1 for r in t.records if r.feedback is not None),
                     overall=t.overall,
                     finished=t.finished,
+                    answers=answered(t),
                 )
             )
         out.sort(key=lambda s: (s.created_at, s.session_id), reverse=True)
         return out, problems
 
+    def delete(self, session_id: str) -> None:
+        """Remove a session's transcript, with its lock taken (refused while another interviewer has the
+        session open) and let go after. Only the transcript: reports and exports made from it stay."""
+        self.lock(session_id)
+        try:
+            os.unlink(self.path_for(session_id))
+        except FileNotFoundError:
+            raise StoreError(f"no session {session_id!r} in {self.sessions_dir}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot delete session {session_id}: {exc.strerror or exc}") from None
+        finally:
+            self.release(session_id)
+
     def latest_unfinished(self) -> SessionSummary | None:
         summaries, _ = self.summaries()
         return next((s for s in summaries if not s.finished), None)
+
+
+def answered(t: Transcript) -> int:
+    """How many questions have an answer with some text in it."""
+    return sum(1 for r in t.records if any(turn.text.strip() for turn in r.answers()))
 
 
 def _is_regular(entry: os.DirEntry[str]) -> bool:

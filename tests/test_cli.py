@@ -67,6 +67,8 @@ def test_sessions_and_report(
     assert code == 0
 
     code, out, _ = run(capsys, "sessions", "--data-dir", str(tmp_path))
+    assert code == 0 and out.startswith("No sessions yet")  # ended before any answer: hidden
+    code, out, _ = run(capsys, "sessions", "--all", "--data-dir", str(tmp_path))
     lines = out.splitlines()
     assert lines[0].split() == ["session", "date", "track", "questions", "overall", "status"]
     assert lines[1].split()[-1] == "finished" and "0/2" in lines[1]

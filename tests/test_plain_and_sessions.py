@@ -1,8 +1,11 @@
 """Plain mode's wording and report, `eval`'s progress lines, and `sessions` housekeeping."""
 
+# ruff: noqa: F811 - the tests take the imported `sandbox` fixture as their argument
+
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
 import select
@@ -17,6 +20,7 @@ import pytest
 import yaml
 
 from interviewer.bank import Bank, load_bank
+from interviewer.cli import main
 from interviewer.domain import Plan
 from interviewer.engine import Engine, new_transcript
 from interviewer.evaluation.commands import _progress
@@ -25,6 +29,7 @@ from interviewer.plain import PlainFrontEnd
 from interviewer.report import TERMINAL, build_report, to_markdown
 from interviewer.store import Store
 from tests.helpers import bi, question_data
+from tests.hostile import Sandbox, one_line_error, sandbox  # noqa: F401
 
 
 class Terminal(io.StringIO):
@@ -139,3 +144,127 @@ def test_ctrl_c_at_a_terminal_keeps_the_line_being_typed(tmp_path: Path) -> None
         os.close(controller)
     (saved,) = (tmp_path / "sessions").glob("*.json")
     assert Store(tmp_path).load(saved.stem).draft == "a whole line\nhalf a li"
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Only 5 questions match"), ("ko", "질문이 5개뿐이라")])
+def test_fewer_matching_questions_than_asked_is_said_before_the_first(
+    tmp_path: Path, lang: str, said: str
+) -> None:
+    out = io.StringIO()
+    front = plain(tmp_path, out, "/end", lang=lang, track="mlse", categories=["coding"], questions=100)
+    assert front.run() == 0
+    shown = out.getvalue()
+    assert len(front.engine.transcript.records) == 5
+    assert said in shown and shown.index(said) < shown.index("[1/5]")
+
+
+def test_no_word_on_the_question_count_when_the_bank_has_enough(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert plain(tmp_path, out, "/end", questions=2).run() == 0
+    assert "questions match" not in out.getvalue()
+
+
+# --- sessions: empty ones hidden, `sessions delete` ---------------------------------------------------
+
+ONE = ["practice", "--plain", "--questions", "1", "--follow-ups", "0", "--lang", "en", "--seed", "5"]
+
+
+def _ids(box: Sandbox) -> list[str]:
+    return sorted(p.stem for p in box.sessions.glob("*.json"))
+
+
+def _two_sessions(box: Sandbox) -> tuple[str, str]:
+    """One ended before any answer, one with an answer; returns (empty, answered)."""
+    assert box.run(*ONE, stdin="/end\n").code == 0
+    (empty,) = _ids(box)
+    assert box.run(*ONE, stdin="Threads share the heap of their process.\n.\n").code == 0
+    (answered,) = set(_ids(box)) - {empty}
+    return empty, answered
+
+
+def test_sessions_hides_the_ones_without_an_answer(sandbox: Sandbox) -> None:
+    empty, answered = _two_sessions(sandbox)
+    listed = sandbox.run("sessions")
+    assert listed.code == 0 and answered in listed.out and empty not in listed.out
+    assert "1 session(s) without an answer not shown" in listed.out
+    assert empty in sandbox.run("sessions", "--all").out
+    every = json.loads(sandbox.run("sessions", "--json").out)  # scripts filter on `answers`
+    assert {s["session_id"]: s["answers"] for s in every} == {empty: 0, answered: 1}
+
+
+def test_delete_with_yes_removes_the_transcript_only(sandbox: Sandbox) -> None:
+    empty, answered = _two_sessions(sandbox)
+    other = sandbox.sessions / "notes.txt"
+    other.write_text("kept", encoding="utf-8")
+    result = sandbox.run("sessions", "delete", empty[:17], "--yes")  # a unique prefix
+    assert result.code == 0 and f"Deleted session {empty}." in result.out
+    assert _ids(sandbox) == [answered] and other.read_text(encoding="utf-8") == "kept"
+    assert sandbox.run("report", empty).code == 1
+
+
+def test_delete_takes_data_dir_before_the_action(sandbox: Sandbox, tmp_path: Path) -> None:
+    empty, _ = _two_sessions(sandbox)
+    sandbox.env(INTERVIEWER_DATA_DIR=str(tmp_path / "elsewhere"))
+    assert sandbox.run("sessions", "--data-dir", str(sandbox.data), "delete", empty, "--yes").code == 0
+    assert empty not in _ids(sandbox)
+
+
+def test_delete_without_a_terminal_needs_yes(sandbox: Sandbox) -> None:
+    empty, _ = _two_sessions(sandbox)
+    one_line_error(sandbox.run("sessions", "delete", empty, stdin="y\n"), 2, "--yes", empty)
+    assert empty in _ids(sandbox)
+
+
+@pytest.mark.parametrize("ref", ["../data/sessions/x.json", "nope", ""])
+def test_delete_refuses_paths_and_unknown_ids(sandbox: Sandbox, ref: str) -> None:
+    _two_sessions(sandbox)
+    result = sandbox.run("sessions", "delete", ref, "--yes")
+    assert result.code in (1, 2) and len(result.error_lines()) == 1
+    assert len(_ids(sandbox)) == 2
+
+
+class TerminalIn(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("reply", "deleted"), [("y\n", True), ("yes\n", True), ("n\n", False), ("", False)])
+def test_delete_asks_at_a_terminal(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    reply: str,
+    deleted: bool,
+) -> None:
+    _, answered = _two_sessions(sandbox)
+    monkeypatch.setattr("sys.stdin", TerminalIn(reply))
+    assert main(["sessions", "delete", answered]) == 0
+    out = capsys.readouterr().out
+    assert f"Delete session {answered} (1 answer)? [y/N]" in out
+    assert (answered not in _ids(sandbox)) is deleted
+    assert ("Nothing deleted." in out) is not deleted
+
+
+def test_delete_refuses_a_session_open_in_another_process(sandbox: Sandbox) -> None:
+    empty, _ = _two_sessions(sandbox)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from interviewer.store import Store; "
+            f"Store(Path(sys.argv[1])).lock({empty!r}); print('locked', flush=True); sys.stdin.read()",
+            str(sandbox.data),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        one_line_error(sandbox.run("sessions", "delete", empty, "--yes"), 1, "open in another interviewer")
+        assert empty in _ids(sandbox)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert sandbox.run("sessions", "delete", empty, "--yes").code == 0
