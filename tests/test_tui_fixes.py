@@ -226,3 +226,19 @@ def test_f10_without_typed_text_ends_at_once(tmp_path: Path) -> None:
         assert isinstance(app.screen, FeedbackScreen)
 
     drive(app, script)
+
+
+def test_a_report_exported_mid_interview_leaves_out_the_question_on_screen(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+
+    drive(app, script)
+    text = (tmp_path / "data" / "reports" / "20260101-000000-0000.md").read_text(encoding="utf-8")
+    assert "## 1." not in text and "ended before an answer" not in text

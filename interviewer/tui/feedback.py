@@ -14,7 +14,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from ..domain import Transcript
 from ..phrases import Phrases, pick
-from ..report import build_report, to_markdown, tokens_in_out
+from ..report import SessionReport, build_report, to_markdown, tokens_in_out
 from ..store import write_atomic
 from ..untrusted import for_markdown, markdown_line, one_line
 from .keys import speak
@@ -62,12 +62,15 @@ class FeedbackScreen(Screen[None]):
         yield Static(self._usage_line(), id="status")
         yield Footer()
 
-    def document(self) -> str:
+    def _report(self) -> SessionReport:
         report = build_report(self.transcript, self.context.settings.prices)
         # Mid-interview (F6), the question on screen is still being answered: it is not part of the
         # feedback so far, and nothing of it may be shown that would help answer it.
         report.questions = [q for q in report.questions if q.status != "open"]
-        text = to_markdown(report, conversation=False)
+        return report
+
+    def document(self) -> str:
+        text = to_markdown(self._report(), conversation=False)
         extra = []
         for r in self.transcript.records:
             if not r.turns or r.status == "open":
@@ -110,9 +113,7 @@ class FeedbackScreen(Screen[None]):
         path = self.context.store.data_dir / "reports" / f"{self.transcript.session_id}.md"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(
-                path, to_markdown(build_report(self.transcript, self.context.settings.prices)).encode()
-            )
+            write_atomic(path, to_markdown(self._report()).encode())
         except OSError as exc:
             self.notify(one_line(f"{path}: {exc.strerror or exc}"), severity="error", markup=False)
             return
