@@ -24,12 +24,21 @@ from interviewer.cli import main
 from interviewer.domain import Plan
 from interviewer.engine import Engine, new_transcript
 from interviewer.evaluation.commands import _progress
+from interviewer.grading import encoder
 from interviewer.llm.offline import OfflineBackend
 from interviewer.plain import PlainFrontEnd
 from interviewer.report import TERMINAL, build_report, to_markdown
 from interviewer.store import Store
 from tests.helpers import bi, question_data
 from tests.hostile import Sandbox, one_line_error, sandbox  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _encoder_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run in this process turns the sentence encoder off process-wide (the sandbox sets
+    INTERVIEWER_MEANING=false): put it back after each test, for the grading tests that share the worker."""
+    for name in ("_enabled", "_cache_dir", "_shared", "_configured"):
+        monkeypatch.setattr(encoder, name, getattr(encoder, name))
 
 
 class Terminal(io.StringIO):
@@ -196,7 +205,7 @@ def test_delete_with_yes_removes_the_transcript_only(sandbox: Sandbox) -> None:
     empty, answered = _two_sessions(sandbox)
     other = sandbox.sessions / "notes.txt"
     other.write_text("kept", encoding="utf-8")
-    result = sandbox.run("sessions", "delete", empty[:17], "--yes")  # a unique prefix
+    result = sandbox.run("sessions", "delete", empty[:-1], "--yes")  # a unique prefix
     assert result.code == 0 and f"Deleted session {empty}." in result.out
     assert _ids(sandbox) == [answered] and other.read_text(encoding="utf-8") == "kept"
     assert sandbox.run("report", empty).code == 1
