@@ -122,6 +122,12 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     monkeypatch.setenv("INTERVIEWER_CONFIG", str(box.config / "config.toml"))
     # These cases are about input handling, not grading: the sentence encoder stays off.
     monkeypatch.setenv("INTERVIEWER_MEANING", "false")
+    # A command run in this process configures the process's encoder from those settings; put it back
+    # afterwards, so the tests that run next in this worker grade as they would on their own.
+    import interviewer.grading.encoder as encoder
+
+    for name in ("_shared", "_enabled", "_cache_dir", "_configured"):
+        monkeypatch.setattr(encoder, name, getattr(encoder, name))
     yield box
 
 

@@ -24,21 +24,12 @@ from interviewer.cli import main
 from interviewer.domain import Plan
 from interviewer.engine import Engine, new_transcript
 from interviewer.evaluation.commands import _progress
-from interviewer.grading import encoder
 from interviewer.llm.offline import OfflineBackend
 from interviewer.plain import PlainFrontEnd
 from interviewer.report import TERMINAL, build_report, to_markdown
 from interviewer.store import Store
 from tests.helpers import bi, question_data
 from tests.hostile import Sandbox, one_line_error, sandbox  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _encoder_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A command run in this process turns the sentence encoder off process-wide (the sandbox sets
-    INTERVIEWER_MEANING=false): put it back after each test, for the grading tests that share the worker."""
-    for name in ("_enabled", "_cache_dir", "_shared", "_configured"):
-        monkeypatch.setattr(encoder, name, getattr(encoder, name))
 
 
 class Terminal(io.StringIO):
