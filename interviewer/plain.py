@@ -7,9 +7,6 @@ import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Literal, TextIO
 
-from rich.console import Console
-from rich.markdown import Markdown
-
 from .domain import Lang
 from .engine import Engine
 from .events import (
@@ -311,6 +308,10 @@ class PlainFrontEnd:
     def show_report(self, markdown: str) -> None:
         """Rendered at a terminal; piped, the Markdown itself, to be saved or read as such."""
         if self.out.isatty():
+            # Loaded only here: the Markdown renderer is not worth its import time until an interview ends.
+            from rich.console import Console
+            from rich.markdown import Markdown
+
             Console(file=self.out).print(Markdown(markdown))
         else:
             self.out.write(markdown + "\n")
