@@ -135,6 +135,20 @@ def _line_editor() -> Callable[[], str] | None:
     return readline.get_line_buffer
 
 
+def show_report(markdown: str, out: TextIO) -> None:
+    """Rendered at a terminal; piped, the Markdown itself, to be saved or read as such. Untrusted text in it
+    is already escaped for Markdown, control characters included, so rendering shows it as written."""
+    if out.isatty():
+        # Loaded only here: the Markdown renderer is not worth its import time until an interview ends.
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console(file=out).print(Markdown(markdown))
+    else:
+        out.write(markdown + "\n")
+    out.flush()
+
+
 class EndOfInput(Exception):
     pass
 
@@ -303,19 +317,7 @@ class PlainFrontEnd:
                 case InterviewFinished():
                     report = build_report(self.engine.transcript, self.prices)
                     self.print()
-                    self.show_report(to_markdown(report, conversation=False))
-
-    def show_report(self, markdown: str) -> None:
-        """Rendered at a terminal; piped, the Markdown itself, to be saved or read as such."""
-        if self.out.isatty():
-            # Loaded only here: the Markdown renderer is not worth its import time until an interview ends.
-            from rich.console import Console
-            from rich.markdown import Markdown
-
-            Console(file=self.out).print(Markdown(markdown))
-        else:
-            self.out.write(markdown + "\n")
-        self.out.flush()
+                    show_report(to_markdown(report, conversation=False), self.out)
 
     def _header(self, e: Prompt) -> str:
         head = f"[{e.index}/{e.total}] {e.category} · {'★' * e.difficulty}{'☆' * (5 - e.difficulty)}"

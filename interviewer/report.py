@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
 from .domain import CallRecord, Lang, QuestionRecord, Transcript, Usage
 from .phrases import Phrases, pick
 from .settings import Price
-from .untrusted import for_markdown, for_terminal, markdown_line, one_line
+from .untrusted import for_markdown, markdown_line
 
 REPORT_VERSION = 2  # 2: tokens may be null (unknown), per-question graded_by and follow_ups_by
 
@@ -268,26 +266,14 @@ def _tokens(report: SessionReport) -> str:
     return line
 
 
-class Escaping(NamedTuple):
-    """How untrusted text (answers, model and bank text, ids) is written into the report: escaped as
-    Markdown for a document, or only made safe for a terminal when the report is read there as text."""
-
-    block: Callable[[str], str]
-    line: Callable[[str], str]
-
-
-MARKDOWN = Escaping(for_markdown, markdown_line)
-TERMINAL = Escaping(for_terminal, one_line)
-
-
-def _who(p: Provenance, lang: Lang, esc: Escaping, why: bool = False) -> str:
+def _who(p: Provenance, lang: Lang, why: bool = False) -> str:
     if p.by_model:
-        return esc.line(p.provider) + (f" ({esc.line(p.model)})" if p.model else "")
+        return markdown_line(p.provider) + (f" ({markdown_line(p.model)})" if p.model else "")
     if not p.fallback:
         return _l("offline", lang)
-    text = _l("stood_in", lang, model=esc.line(p.model or "model"))
+    text = _l("stood_in", lang, model=markdown_line(p.model or "model"))
     # The last fault is what made the step fall back; the JSON report lists them all.
-    return text + (f" ({esc.line(p.faults[-1])})" if why and p.faults else "")
+    return text + (f" ({markdown_line(p.faults[-1])})" if why and p.faults else "")
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -300,11 +286,11 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
-def _summary(steps: list[tuple[int, Provenance]], lang: Lang, esc: Escaping) -> str:
+def _summary(steps: list[tuple[int, Provenance]], lang: Lang) -> str:
     """Who did a step, by question: "openai (m) for questions 1–2; offline for questions 3–5"."""
     groups: dict[str, list[int]] = defaultdict(list)
     for number, p in steps:
-        groups[_who(p, lang, esc)].append(number)
+        groups[_who(p, lang)].append(number)
     if len(groups) == 1:
         return next(iter(groups))
     return "; ".join(
@@ -319,35 +305,33 @@ def _summary(steps: list[tuple[int, Provenance]], lang: Lang, esc: Escaping) -> 
     )
 
 
-def _backends(report: SessionReport, esc: Escaping) -> tuple[list[str], bool]:
+def _backends(report: SessionReport) -> tuple[list[str], bool]:
     """The header's lines on who asked and graded, and whether one backend did everything (then the
     questions do not repeat it)."""
     lang = report.lang
     numbered = list(enumerate(report.questions, 1))
     graded = [(i, q.graded_by) for i, q in numbered if q.graded_by is not None]
     decided = [(i, q.follow_ups_by) for i, q in numbered if q.follow_ups_by is not None]
-    everyone = {_who(p, lang, esc) for _, p in graded + decided}
+    everyone = {_who(p, lang) for _, p in graded + decided}
     if len(everyone) <= 1 and not any(p.fallback for _, p in graded + decided):
         who = (
             everyone.pop()
             if everyone
-            else _who(Provenance(provider=report.provider, model=report.model), lang, esc)
+            else _who(Provenance(provider=report.provider, model=report.model), lang)
         )
         return [_l("provider", lang, who=who)], True
-    lines = [_l("graded_by", lang, who=_summary(graded, lang, esc))] if graded else []
+    lines = [_l("graded_by", lang, who=_summary(graded, lang))] if graded else []
     if decided:
-        lines.append(_l("follow_ups_by", lang, who=_summary(decided, lang, esc)))
+        lines.append(_l("follow_ups_by", lang, who=_summary(decided, lang)))
     return lines, False
 
 
-def to_markdown(report: SessionReport, conversation: bool = True, escape: Escaping = MARKDOWN) -> str:
-    """The report as Markdown; with `escape=TERMINAL`, the same layout as text for a terminal, where
-    Markdown escapes would only show as stray backslashes."""
-    lang, esc = report.lang, escape
-    backends, uniform = _backends(report, esc)
+def to_markdown(report: SessionReport, conversation: bool = True) -> str:
+    lang = report.lang
+    backends, uniform = _backends(report)
     setup = _l("setup", lang, track=report.track, language=lang)
     lines = [
-        f"# {_l('title', lang)} — {esc.line(report.session_id)}"
+        f"# {_l('title', lang)} — {markdown_line(report.session_id)}"
         + ("" if report.finished else f" {_l('unfinished', lang)}"),
         "",
         *([f"- {setup} · {backends[0]}"] if uniform else [f"- {setup}", *(f"- {b}" for b in backends)]),
@@ -360,24 +344,24 @@ def to_markdown(report: SessionReport, conversation: bool = True, escape: Escapi
         # An answered question waits for its grade (in the background, or on resume): not unanswered.
         pending = "not_graded_yet" if q.status == "answered" else "not_graded"
         score = _score(q.overall) if q.overall else _l(pending, lang)
-        lines.append(f"## {i}. {esc.line(q.question_id)} — {score}")
+        lines.append(f"## {i}. {markdown_line(q.question_id)} — {score}")
         extra = f" · {_l('skipped', lang)}" if q.skipped else ""
         if not uniform and q.graded_by is not None:
-            extra += f" · {_l('graded_by', lang, who=_who(q.graded_by, lang, esc, why=True))}"
+            extra += f" · {_l('graded_by', lang, who=_who(q.graded_by, lang, why=True))}"
         lines += [
             "",
-            "\n".join(f"> {line}" for line in esc.block(q.text).split("\n")),
+            "\n".join(f"> {line}" for line in for_markdown(q.text).split("\n")),
             "",
-            f"{esc.line(q.category)} · {_l('difficulty', lang)} {q.difficulty} · "
+            f"{markdown_line(q.category)} · {_l('difficulty', lang)} {q.difficulty} · "
             f"{_l('follow_ups', lang)}: {q.follow_ups}{extra}",
             "",
         ]
         if q.criteria:
             lines += [_l("table", lang), "|---|---|---|"]
             for cid, points in q.criteria.items():
-                quote = " / ".join(_cell(e, esc) for e in q.evidence.get(cid, []))
+                quote = " / ".join(_cell(e) for e in q.evidence.get(cid, []))
                 bar = f"{'■' * points}{'□' * (5 - points)} {points}"
-                lines.append(f"| {esc.line(cid)} | {bar} | {quote} |")
+                lines.append(f"| {markdown_line(cid)} | {bar} | {quote} |")
             lines.append("")
         sections = (
             ("strengths", q.strengths),
@@ -389,18 +373,18 @@ def to_markdown(report: SessionReport, conversation: bool = True, escape: Escapi
             if items:
                 lines.append(f"**{_l(key, lang)}**")
                 # Continuation lines indented, so a blank line in an item does not end the list.
-                lines += ["- " + esc.block(item).replace("\n", "\n  ") for item in items]
+                lines += ["- " + for_markdown(item).replace("\n", "\n  ") for item in items]
                 lines.append("")
         if conversation:
             lines.append(f"<details><summary>{_l('conversation', lang)}</summary>\n")
             for t in q.turns:
                 who = _l(t.role, lang)
-                text = esc.block(t.text) or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
+                text = for_markdown(t.text) or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
                 lines.append(f"**{who}** ({t.kind}): {text}\n")
             lines += ["</details>", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _cell(text: str, esc: Escaping) -> str:
+def _cell(text: str) -> str:
     text = " ".join(text.split())
-    return f"“{esc.line(text[:157])}…”" if len(text) > 160 else f"“{esc.line(text)}”"
+    return f"“{markdown_line(text[:157])}…”" if len(text) > 160 else f"“{markdown_line(text)}”"

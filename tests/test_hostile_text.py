@@ -7,10 +7,9 @@ document, no Rich markup is parsed."""
 
 from __future__ import annotations
 
-import asyncio
+import io
 import json
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -34,7 +33,8 @@ from interviewer.domain import (
     Turn,
 )
 from interviewer.llm.offline import OfflineBackend
-from interviewer.report import TERMINAL, build_report, to_markdown
+from interviewer.plain import show_report
+from interviewer.report import build_report, to_markdown
 from interviewer.settings import Settings
 from interviewer.store import Store
 from interviewer.tui.app import Context, InterviewerApp
@@ -44,6 +44,7 @@ from interviewer.tui.interview import InterviewScreen
 from interviewer.tui.prefs import SetupChoices
 from tests.helpers import bi, question_data
 from tests.hostile import Sandbox, sandbox  # noqa: F401
+from tests.test_tui import drive, settle
 
 SID = "20260101-090000-abcd"
 
@@ -344,23 +345,6 @@ def context(tmp_path: Path) -> Context:
     )
 
 
-def drive(app: InterviewerApp, script: Callable[[Pilot[int]], Awaitable[None]]) -> None:
-    async def go() -> None:
-        async with app.run_test(size=(100, 40)) as pilot:
-            await script(pilot)
-
-    asyncio.run(go())
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    for _ in range(200):
-        await pilot.pause()
-        screen = pilot.app.screen
-        if not isinstance(screen, InterviewScreen) or not screen.busy:
-            return
-        await asyncio.sleep(0.01)
-
-
 def markdown_shown(widget: Markdown) -> str:
     return "\n".join(str(block.render()) for block in widget.query("MarkdownBlock").results(Static))
 
@@ -453,18 +437,21 @@ def test_paths_echoed_in_evaluation_errors_reach_no_terminal_raw(sandbox: Sandbo
     assert "\\x1b" in result.err
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.mark.parametrize(("text", "shown"), CASES)
-def test_the_report_read_in_a_terminal_shows_text_without_markdown_escapes(
-    text: str, shown: list[str]
-) -> None:
-    """Plain mode ends with the report as text: escapes meant for a Markdown renderer would only show as
-    stray backslashes there (`d\\_k`), and nothing a terminal acts on gets through."""
-    out = to_markdown(build_report(transcript(text), {}), conversation=False, escape=TERMINAL)
-    no_active(out)
-    for fragment in shown:
-        assert fragment in out, (fragment, out)
+def test_the_report_rendered_in_a_terminal_lets_no_escape_through(text: str, shown: list[str]) -> None:
+    """Plain mode renders its closing report at a terminal: what the Markdown escaping made visible stays
+    visible, and the renderer adds nothing a terminal acts on but its own styling."""
+    out = Terminal()
+    show_report(to_markdown(build_report(transcript(text), {}), conversation=False), out)
+    no_active(re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()))  # the renderer's own colours are fine
 
 
-def test_the_terminal_report_keeps_ordinary_text_as_it_is() -> None:
-    out = to_markdown(build_report(transcript("softmax(QKᵀ/√d_k) * V, see [1]"), {}), escape=TERMINAL)
-    assert "softmax(QKᵀ/√d_k) * V, see [1]" in out and "\\" not in out
+def test_the_rendered_report_shows_ordinary_text_without_markdown_escapes() -> None:
+    out = Terminal()
+    show_report(to_markdown(build_report(transcript("softmax(QKᵀ/√d_k) * V, see [1]"), {})), out)
+    assert "softmax(QKᵀ/√d_k) * V, see [1]" in re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())

@@ -26,7 +26,7 @@ from interviewer.engine import Engine, new_transcript
 from interviewer.evaluation.commands import _progress
 from interviewer.llm.offline import OfflineBackend
 from interviewer.plain import PlainFrontEnd
-from interviewer.report import TERMINAL, build_report, to_markdown
+from interviewer.report import build_report, to_markdown
 from interviewer.store import Store
 from tests.helpers import bi, question_data
 from tests.hostile import Sandbox, one_line_error, sandbox  # noqa: F401
@@ -76,7 +76,6 @@ def test_report_is_markdown_when_piped(tmp_path: Path) -> None:
     assert front.run() == 0
     report = build_report(front.engine.transcript)
     markdown = to_markdown(report, conversation=False)
-    assert markdown != to_markdown(report, conversation=False, escape=TERMINAL)
     assert out.getvalue().endswith("\n" + markdown + "\n")
 
 
