@@ -419,8 +419,9 @@ class Engine:
         started = time.monotonic()
         self._hand_over.clear()
         while self._pending:
-            if isinstance(self.backend, OfflineBackend):  # no model to wait for, nothing to stand in for
-                await asyncio.wait(self._pending.values())
+            if isinstance(self.backend, OfflineBackend) or self._grades_due.is_set():
+                # No model to wait for (any more): only the offline grader's own work is left.
+                await asyncio.wait(self._pending.values(), return_when=asyncio.FIRST_COMPLETED)
                 for e in self._graded_ready():
                     yield e
                 continue
@@ -436,7 +437,7 @@ class Engine:
                 handed.cancel()
             for e in self._graded_ready():
                 yield e
-            if not self._pending or self._grades_due.is_set():
+            if not self._pending:
                 continue
             waited = time.monotonic() - started
             if self._hand_over.is_set() or waited >= self.wait_s:
