@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.cli import _settings, build_parser, main
+from interviewer.cli import build_parser, main
+from interviewer.wiring import settings_from
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -128,7 +129,7 @@ def test_the_stream_setting_from_flag_env_and_config(
     monkeypatch.setenv("INTERVIEWER_CONFIG", str(tmp_path / "config.toml"))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert _settings(build_parser().parse_args(["practice", *args])).stream is stream
+    assert settings_from(build_parser().parse_args(["practice", *args])).stream is stream
     # Every command that takes model settings takes the flag.
     for command in (["resume"], ["doctor"], ["regrade", "SESSION"], ["eval", "DATASET"]):
-        assert _settings(build_parser().parse_args([*command, *args])).stream is stream
+        assert settings_from(build_parser().parse_args([*command, *args])).stream is stream

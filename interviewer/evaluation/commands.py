@@ -7,22 +7,29 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from platformdirs import user_cache_path
 
 from ..bank import load_bank
+from ..commands import Parents, count
+from ..config_errors import settings_without_model
 from ..domain import Usage, known_sum
 from ..files import CACHE_LIMIT, FileProblem, capped, read_file
 from ..llm.base import Backend
-from ..report import estimate_cost
 from ..settings import APP_NAME, Settings
 from ..store import Store, write_atomic
 from ..untrusted import for_terminal, one_line
+from ..wiring import make_backend, settings_from, store_for, warn
 from .dataset import DatasetError, load_dataset
-from .replay import regrade, replay_text
 from .runner import DEFAULT_CONCURRENCY, EvalRun, assemble, build_run, evaluate
 from .tables import compare_runs, markdown_report, terminal_table
+
+if TYPE_CHECKING:
+    from ..commands import Subparsers
+
+# The engine (through `.replay`) and the grader (through `..report`) are imported where a command uses
+# them: registering these parsers for `interviewer --help` loads neither.
 
 T = TypeVar("T")
 
@@ -31,6 +38,54 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+def register(sub: Subparsers, parents: Parents) -> None:
+    data, backend = parents.data, parents.backend
+    replay = sub.add_parser("replay", parents=[data], help="print a recorded interview turn by turn")
+    replay.add_argument("session", metavar="SESSION_ID|FILE")
+    replay.add_argument("--plain", action="store_true", help="accepted for symmetry; replay always prints")
+    replay.set_defaults(run=run)
+
+    regrade = sub.add_parser(
+        "regrade", parents=[data, backend], help="grade recorded answers again, and compare"
+    )
+    regrade.add_argument("session", metavar="SESSION_ID|FILE")
+    regrade.add_argument("--follow-ups", action="store_true", help="also re-decide the follow-up questions")
+    regrade.add_argument(
+        "--fallbacks-only", action="store_true", help="only questions whose grading fell back"
+    )
+    regrade.add_argument("--out", type=Path, help="write the re-graded transcript to this file")
+    regrade.set_defaults(run=run)
+
+    evaluate = sub.add_parser("eval", parents=[backend], help="score a labelled dataset; `eval compare A B`")
+    evaluate.add_argument("target", nargs="+", metavar="DATASET | compare A.json B.json")
+    evaluate.add_argument("--backend", choices=["offline", "openai", "replay"], default="offline")
+    evaluate.add_argument(
+        "--replay", type=Path, metavar="RUN.json", help="with --backend replay: a --out file"
+    )
+    evaluate.add_argument(
+        "--concurrency",
+        type=count(1, 64),
+        metavar="N",
+        help="items at once (default 4); given, it is also the requests at once to the endpoint, unless "
+        "the concurrency setting says otherwise (unset, a local server gets one at a time)",
+    )
+    evaluate.add_argument("--out", type=Path, metavar="FILE.json")
+    evaluate.add_argument("--report", type=Path, metavar="FILE.md")
+    evaluate.add_argument("--no-cache", action="store_true", help="ignore cached results")
+    evaluate.add_argument(
+        "--fail-under", action="append", default=[], metavar="METRIC=VALUE", help="exit 1 below this bound"
+    )
+    evaluate.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # `replay` only reads a transcript: a model setting it cannot use is a warning, not an error.
+    replaying = args.command == "replay"
+    settings = settings_without_model(warn, args.data_dir) if replaying else settings_from(args)
+    store = store_for(settings) if args.command != "eval" else None
+    return run_evaluation_command(args, store, settings, make_backend)
 
 
 def run_evaluation_command(
@@ -42,6 +97,8 @@ def run_evaluation_command(
     settings = settings.for_bulk()
     try:
         if args.command == "replay":
+            from .replay import replay_text
+
             assert store is not None
             print(replay_text(store.load(args.session)))
             return 0
@@ -64,6 +121,8 @@ def _regrade(
     settings: Settings,
     backend_factory: Callable[[Settings, str], Backend],
 ) -> int:
+    from .replay import regrade
+
     original = store.load(args.session)
     backend = backend_factory(settings, f"regrade-{original.session_id}")
     new, rows = asyncio.run(
@@ -153,6 +212,8 @@ def _eval(
             cached_tokens=known_sum([r.cached_tokens for r in results]),
             completion_tokens=known_sum([r.completion_tokens for r in results]),
         )
+        from ..report import estimate_cost
+
         run.metrics["cost_usd"] = estimate_cost(usage, chosen.prices.get(backend.model or ""))
     print(terminal_table(run))
     every = bool(run.items) and all(r.grade_fallback for r in run.items)
