@@ -306,12 +306,20 @@ TurnKind = Literal[
 ]
 
 
+# Why the interviewer asked a follow-up or gave a hint: what a front end labels, in either language.
+WhyKind = Literal["missing", "wrong_claim", "deepen", "reason_aloud", "hint"]
+
+
 class Turn(BaseModel):
     role: Role
     kind: TurnKind
     text: str
     at: datetime
     target: str | None = None
+    why: str | None = Field(
+        default=None, description="the backend's reason for asking, on one line and capped (see why.py)"
+    )
+    why_kind: WhyKind | None = None
     truncated: bool = Field(default=False, description="the answer was cut for the backend")
     no_answer: bool = False
     elapsed_s: float | None = Field(default=None, description="time the candidate took to answer")

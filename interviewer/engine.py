@@ -45,6 +45,7 @@ from .llm.offline import OfflineBackend, next_hint
 from .matching import clean_answer
 from .phrases import say
 from .store import Store, StoreError, new_session_id, write_atomic
+from .why import classify, explain_turn, kind_of, recorded_reason
 
 MAX_ANSWER_CHARS = 20_000
 DEFAULT_WAIT_S = 30.0
@@ -347,8 +348,17 @@ class Engine:
             for notice in self._fault_notices(outcome.calls):
                 yield notice
         if decision is not None and decision.action == "ask" and decision.text:
+            kind = decision.kind or "follow_up"
+            why_kind = classify(rec.question, rec.turns, kind, decision.target, decision.text, self.lang)
             rec.turns.append(
-                self._turn("interviewer", decision.kind or "follow_up", decision.text, target=decision.target)
+                self._turn(
+                    "interviewer",
+                    kind,
+                    decision.text,
+                    target=decision.target,
+                    why=recorded_reason(decision.reason),
+                    why_kind=why_kind,
+                )
             )
             async for e in self._save_then([self._prompt(rec)]):
                 yield e
@@ -362,7 +372,7 @@ class Engine:
             yield Notice(text=say("no_more_hints", self.lang))
             return
         target, text = found
-        rec.turns.append(self._turn("interviewer", "hint", text, target=target))
+        rec.turns.append(self._turn("interviewer", "hint", text, target=target, why_kind="hint"))
         async for e in self._save_then([HintGiven(text=say("hint", self.lang, text=text))]):
             yield e
 
@@ -384,7 +394,10 @@ class Engine:
         text = (
             say("reason_aloud", self.lang, nudge=found[1]) if found else say("reason_aloud_plain", self.lang)
         )
-        rec.turns.append(self._turn("interviewer", "reason_aloud", text, target=found[0] if found else None))
+        target = found[0] if found else None
+        rec.turns.append(
+            self._turn("interviewer", "reason_aloud", text, target=target, why_kind="reason_aloud")
+        )
         async for e in self._save_then([self._prompt(rec)]):
             yield e
 
@@ -611,8 +624,10 @@ class Engine:
         return None
 
     def _prompt(self, rec: QuestionRecord) -> Prompt:
-        last = next(t for t in reversed(rec.turns) if t.role == "interviewer" and t.kind in _PROMPT_KINDS)
+        at = max(i for i, t in enumerate(rec.turns) if t.role == "interviewer" and t.kind in _PROMPT_KINDS)
+        last = rec.turns[at]
         kind = _PROMPT_KINDS[last.kind]
+        seed = kind == "question"
         return Prompt(
             index=self._index(rec),
             total=len(self.transcript.records),
@@ -623,6 +638,8 @@ class Engine:
             difficulty=rec.question.difficulty,
             follow_up=rec.follow_ups_asked if kind in ("follow_up", "deepen") else 0,
             follow_up_limit=self.transcript.plan.follow_ups,
+            why_kind=None if seed else kind_of(rec.question, rec.turns, at, self.lang),
+            why=None if seed else explain_turn(rec.question, rec.turns, at, self.lang),
         )
 
     def _index(self, rec: QuestionRecord) -> int:

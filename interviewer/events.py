@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .domain import Feedback, Plan
+from .domain import Feedback, Plan, WhyKind
 
 
 class Event(BaseModel):
@@ -38,6 +38,10 @@ class Prompt(Event):
     difficulty: int
     follow_up: int = 0  # 1-based number of this follow-up, 0 for the seed question
     follow_up_limit: int = 0
+    why_kind: WhyKind | None = None  # None for the seed question
+    # Why it was asked, in the session language and in words that give no key point away (why.py); shown
+    # only when the candidate asks. None for the seed question.
+    why: str | None = None
 
 
 class TextDelta(Event):

@@ -117,6 +117,38 @@ _PHRASES: Phrases = {
     "reason_deepen": ("'{text}'를 언급했으므로 한 단계 더 질문", "covered '{text}'; going one level deeper"),
     "reason_done": ("더 물어볼 핵심 포인트가 없음", "no key point left to probe"),
     "reason_no_answer": ("답변이 없어 다음 질문으로", "no answer; moving on"),
+    # Why this follow-up (why.py): the point is named by its criterion, never by what it says.
+    "why_missing": (
+        "묻는 부분: {point} — 지금까지의 답변에서 다루지 않았거나 짧게만 언급한 내용이라 "
+        "이 꼬리질문을 골랐습니다.",
+        "It probes: {point}. Chosen because your answers so far have not covered it, or only touched on it.",
+    ),
+    "why_deepen": (
+        "묻는 부분: {point} — 답변에서 이미 다룬 내용이라, "
+        "얼마나 깊이 이해하는지 보려고 한 단계 더 묻습니다.",
+        "It probes: {point}. You covered it, "
+        "so this goes one level deeper to see how well you understand it.",
+    ),
+    "why_wrong": (
+        "묻는 부분: {point} — 답변 속 주장 하나가 흔한 오해와 겹쳐서, "
+        "그 주장을 스스로 검증해 보도록 묻습니다.",
+        "It probes: {point}. A claim in your answer matches a common misconception, "
+        "so this asks you to test it.",
+    ),
+    "why_claim": ('해당 주장: "{quote}"', 'The claim: "{quote}"'),
+    "why_reason_aloud": (
+        "모르겠다고 하셔서, 알고 있는 것에서 출발해 추론해 보도록 권하는 질문입니다.",
+        "You said you did not know, so this invites you to reason from what you do know.",
+    ),
+    "why_point_unknown": ("이 질문의 핵심 포인트 중 하나", "one of this question's key points"),
+    "why_seed": (
+        "지금은 본 질문입니다. 아직 설명할 꼬리질문이 없습니다.",
+        "This is the main question; there is no follow-up to explain yet.",
+    ),
+    "why_none": (
+        "지금 답하고 있는 꼬리질문이 없어 설명할 것이 없습니다.",
+        "There is no follow-up being answered now, so there is nothing to explain.",
+    ),
 }
 
 

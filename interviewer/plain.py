@@ -30,14 +30,20 @@ from .report import build_report, to_markdown
 from .settings import Price
 from .store import StoreError
 from .untrusted import for_terminal, one_line
+from .why import explain_follow_up
 
 END_OF_ANSWER = "."
 COMMANDS: dict[str, CommandKind] = {"/hint": "hint", "/skip": "skip", "/idk": "idk", "/end": "end"}
+# Asks why the current follow-up was asked: answered here, never sent to the engine, so it is not an
+# answer, and it counts on any line, so the lines typed before it stay the draft they were.
+WHY = "/why"
 
 _TEXT: Phrases = {
     "help": (
-        "답변을 입력한 뒤 '.' 한 줄로 제출하세요. 명령: /hint 힌트, /skip 건너뛰기, /idk 모르겠음, /end 종료",
-        "Type your answer, then a line with only '.' to submit. Commands: /hint, /skip, /idk, /end",
+        "답변을 입력한 뒤 '.' 한 줄로 제출하세요. "
+        "명령: /hint 힌트, /skip 건너뛰기, /idk 모르겠음, /why 이 꼬리질문을 한 이유, /end 종료",
+        "Type your answer, then a line with only '.' to submit. "
+        "Commands: /hint, /skip, /idk, /why (why this follow-up), /end",
     ),
     "session": ("세션 {id}", "Session {id}"),
     "resumed": ("세션 {id} 이어서 진행", "Resuming session {id}"),
@@ -155,7 +161,8 @@ class EndOfInput(Exception):
 
 class AnswerReader:
     """Turns typed lines into one action: an answer ends at a lone '.' or end of input; a command
-    counts only as the first line."""
+    counts only as the first line, except `/why`, which is no action and leaves the lines before it
+    pending."""
 
     def __init__(self, read_line: Callable[[], str], typed_so_far: Callable[[], str] | None = None) -> None:
         self.read_line = read_line
@@ -163,7 +170,7 @@ class AnswerReader:
         self.typed_so_far = typed_so_far
         self.pending: list[str] = []  # lines of the answer being typed: the draft if the user quits
 
-    def read(self) -> Action:
+    def read(self) -> Action | Literal["why"]:
         lines = self.pending
         while True:
             try:
@@ -178,6 +185,8 @@ class AnswerReader:
                     self.pending = []
                     return Answer(text="\n".join(lines))
                 raise EndOfInput from None
+            if line.strip() == WHY:
+                return "why"
             if not lines and line.strip() in COMMANDS:
                 return Command(kind=COMMANDS[line.strip()])
             if line.strip() == END_OF_ANSWER:
@@ -252,6 +261,9 @@ class PlainFrontEnd:
                         if self._keep() == "saved":  # else it has said where the answers are
                             self.print(self.t("paused", cmd=self.resume_command))
                         return 0
+                    if action == "why":
+                        self.print(f"↳ {one_line(explain_follow_up(self.engine.transcript))}")
+                        continue
                     runner.run(self._show(self.engine.submit(action)))
             except KeyboardInterrupt:
                 if self.reader.pending:

@@ -8,8 +8,10 @@ from ..domain import CallRecord, Lang, QuestionRecord, Transcript
 from ..engine import for_backend
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
 from ..untrusted import for_terminal, one_line
+from ..why import EXPLAINED, explain_turn
 
 _WHO = {"interviewer": ("면접관", "Interviewer"), "candidate": ("지원자", "Candidate")}
+_NOTED = ("면접관 메모", "interviewer's note")
 
 
 def replay_text(t: Transcript) -> str:
@@ -19,10 +21,16 @@ def replay_text(t: Transcript) -> str:
     lines = [f"{one_line(t.session_id)} · {t.plan.track} · {lang} · {backend}", ""]
     for i, r in enumerate((r for r in t.records if r.turns), 1):
         lines.append(f"── {i}. {r.question.id} ({r.status}) ──")
-        for turn in r.turns:
+        for n, turn in enumerate(r.turns):
             who = _WHO[turn.role][0 if lang == "ko" else 1]
             text = for_terminal(turn.text) or f"({turn.kind})"
             lines.append(f"{who} [{turn.kind}]: {text}")
+            if turn.role == "interviewer" and turn.kind in EXPLAINED:
+                why = explain_turn(r.question, r.turns, n, lang)
+                # The backend's own reason may spell a key point out: only once the question is graded.
+                if turn.why and r.status == "graded":
+                    why += f" ({_NOTED[0 if lang == 'ko' else 1]}: {turn.why})"
+                lines.append(f"   ↳ {one_line(why)}")
         if r.feedback is not None:
             scores = ", ".join(f"{one_line(c.criterion_id)} {c.score}" for c in r.feedback.criteria)
             lines.append(f"→ {r.feedback.overall:.2f} / 5 ({scores})")
