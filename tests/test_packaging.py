@@ -2,23 +2,88 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "interviewer"
+
+# What the core may not load, even indirectly: the screens (Textual and its renderer) and the model client.
+UI_AND_NETWORK = ("textual", "rich", "openai", "httpx")
+
+# Modules outside the core, each for a reason; any other module is checked, a new one included.
+NOT_CORE = {
+    "interviewer.__main__": "runs the program when imported",
+    "interviewer.cli": "the front end: its commands load the screens and the client when they run",
+    "interviewer.commands": "the command families, checked by the command tests below",
+    "interviewer.tui": "the full-screen interface is built on Textual",
+    "interviewer.llm.openai": "the OpenAI-compatible backend is the model client",
+    "interviewer.doctor": "checks the endpoint with the model client's own errors",
+}
 
 
-def test_core_imports_neither_textual_nor_openai() -> None:
-    code = (
-        "import sys\n"
-        "import interviewer.engine, interviewer.bank, interviewer.llm.offline, interviewer.store\n"
-        "bad = sorted(m for m in ('textual', 'openai', 'rich') if m in sys.modules)\n"
-        "assert not bad, bad\n"
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _excluded(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in NOT_CORE)
+
+
+CORE = sorted(n for n in map(_module_name, PACKAGE.rglob("*.py")) if not _excluded(n))
+
+
+def _loaded_after(code: str, tmp_path: Path) -> list[str]:
+    """The modules loaded after `code` in a fresh interpreter whose per-user folders are under `tmp_path`
+    (a package is listed whenever any of its modules is)."""
+    report = "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    env = {**os.environ, **{f"XDG_{d}_HOME": str(tmp_path / d) for d in ("CACHE", "CONFIG", "DATA")}}
+    proc = subprocess.run(
+        [sys.executable, "-c", code + report], capture_output=True, text=True, cwd=ROOT, env=env
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    loaded: list[str] = json.loads(proc.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_the_core_modules_are_found_by_walking_the_package() -> None:
+    assert "interviewer.engine" in CORE and "interviewer.wiring" in CORE
+    assert not any(n.startswith(("interviewer.tui", "interviewer.commands")) for n in CORE)
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_imports_no_ui_or_network_library(module: str, tmp_path: Path) -> None:
+    loaded = _loaded_after(f"import {module}", tmp_path)
+    assert [m for m in UI_AND_NETWORK if m in loaded] == [], f"`import {module}` loads them"
+
+
+# What a command that starts no interview must not pay for: the screens, the client, the encoder's numpy,
+# and the engine, all imported inside the `run` that needs them.
+HEAVY = ("textual", "rich", "openai", "httpx", "numpy", "interviewer.engine", "interviewer.tui")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["bank", "list"]], ids=" ".join)
+def test_help_and_bank_list_load_no_ui_client_or_encoder(argv: list[str], tmp_path: Path) -> None:
+    code = (
+        "import contextlib, io\n"
+        "from interviewer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        code = main({argv!r})\n"
+        "    except SystemExit as exc:\n"
+        "        code = exc.code\n"
+        "assert code == 0, code\n"
+    )
+    loaded = _loaded_after(code, tmp_path)
+    assert [m for m in HEAVY if m in loaded] == []
 
 
 def test_wheel_installs_and_validates_its_bank_from_elsewhere(tmp_path: Path) -> None:
