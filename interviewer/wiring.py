@@ -49,10 +49,6 @@ def resume_command(session_id: str, data_dir: Path | None) -> str:
     return shlex.join(parts)
 
 
-def interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
 def settings_from(args: argparse.Namespace, recorded: dict[str, str] | None = None) -> Settings:
     """The settings of a command that may use a model: any problem in them stops it (exit 2)."""
     for line in unknown_variables():

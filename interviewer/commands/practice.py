@@ -15,15 +15,7 @@ from ..config_errors import load_data_settings
 from ..domain import TRACKS, Plan, Transcript
 from ..settings import APP_NAME, Settings
 from ..store import Store
-from ..wiring import (
-    bank_cache,
-    default_lang,
-    interactive,
-    make_backend,
-    resume_command,
-    settings_from,
-    store_for,
-)
+from ..wiring import bank_cache, default_lang, make_backend, resume_command, settings_from, store_for
 from . import CliError, Parents, count
 
 if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
@@ -70,9 +62,13 @@ def _difficulty(value: str) -> tuple[int, int]:
     return low, high
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def run_practice(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    if not args.plain and interactive():
+    if not args.plain and _interactive():
         bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
         return _run_tui(args, settings, bank)
     bank = load_bank(args.bank, cache_dir=bank_cache())
@@ -126,7 +122,7 @@ def run_resume(args: argparse.Namespace) -> int:
         # Continue with the backend the session started with, unless told otherwise.
         recorded = {"provider": transcript.provider, "model": transcript.model}
         settings = settings_from(args, {k: v for k, v in recorded.items() if v and not getattr(args, k)})
-        if not args.plain and interactive():
+        if not args.plain and _interactive():
             return _run_tui(args, settings, resume=transcript, store=store)
         from ..engine import Engine
 
