@@ -14,10 +14,6 @@ from .files import capped
 from .settings import ConfigError
 from .store import StoreError
 from .untrusted import one_line
-from .wiring import make_backend
-
-# The TUI tests still import the backend factory by this name; `wiring.make_backend` is the public one.
-_backend = make_backend
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import argparse
 import os
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,10 +50,20 @@ def resume_command(session_id: str, data_dir: Path | None) -> str:
     return shlex.join(parts)
 
 
-def settings_from(args: argparse.Namespace, recorded: dict[str, str] | None = None) -> Settings:
+def settings_from(args: argparse.Namespace, recorded: Mapping[str, str] | None = None) -> Settings:
     """The settings of a command that may use a model: any problem in them stops it (exit 2)."""
     for line in unknown_variables():
         warn(line)
+    return _settings(args, recorded or {})
+
+
+def resumed_settings(args: argparse.Namespace, recorded: Mapping[str, str]) -> Settings:
+    """The settings a resumed session goes on with: the backend it `recorded`, unless the command line named
+    another. Checked like the command's own (ConfigError naming the session when the record is bad)."""
+    return _settings(args, {k: v for k, v in recorded.items() if not getattr(args, k, None)})
+
+
+def _settings(args: argparse.Namespace, recorded: Mapping[str, str]) -> Settings:
     given = {
         "provider": args.provider,
         "model": args.model,

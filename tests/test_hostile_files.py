@@ -33,8 +33,10 @@ from interviewer.settings import Settings
 from interviewer.store import Store, StoreError, new_session_id, write_atomic
 from interviewer.tui.app import Context, InterviewerApp
 from interviewer.tui.history import HistoryScreen
+from interviewer.tui.messages import OpenHistory
 from tests.helpers import ROOT, question_data
 from tests.hostile import Result, Sandbox, one_line_error, sandbox  # noqa: F401
+from tests.tui_support import show
 
 MB = 1024 * 1024
 TRANSCRIPT_LIMIT, BANK_LIMIT = 64 * MB, 4 * MB  # as documented; kept literal so the cases run on any version
@@ -630,7 +632,10 @@ def test_a_second_process_is_refused_and_the_first_loses_nothing(sandbox: Sandbo
 
 
 def test_the_history_screen_refuses_a_session_open_elsewhere(sandbox: Sandbox) -> None:
-    put(sandbox, transcript_data(SID))
+    data = transcript_data(SID)
+    answer = {"role": "candidate", "kind": "answer", "text": "an answer", "at": "2026-01-01T00:00:00Z"}
+    data["records"][0]["turns"].append(answer)  # type: ignore[index]
+    put(sandbox, data)  # with an answer: the history lists only sessions that have one
     context = Context(
         settings=Settings(provider="offline"),
         store=Store(sandbox.data),
@@ -641,8 +646,7 @@ def test_the_history_screen_refuses_a_session_open_elsewhere(sandbox: Sandbox) -
 
     async def go() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
-            await app.push_screen(HistoryScreen("en"))
-            await pilot.pause()
+            await show(pilot, OpenHistory("en"))
             assert app.screen.query_one("#sessions", DataTable).row_count == 1
             app.notify = lambda message, **kw: notices.append(message)  # type: ignore[method-assign]
             await pilot.press("r")

@@ -86,7 +86,7 @@ def test_the_setup_screen_shows_the_endpoint_without_its_credentials(tmp_path: P
 
     from interviewer.tui.app import InterviewerApp
     from interviewer.tui.prefs import SetupChoices, save_choices
-    from tests.test_tui import context, drive
+    from tests.tui_support import context, drive
 
     secret_url = f"http://{USER}:{PASSWORD}@127.0.0.1:9/v1?api-key={KEY}"
     ctx = context(tmp_path, provider="openai", base_url=secret_url, model="m")

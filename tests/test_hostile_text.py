@@ -38,13 +38,11 @@ from interviewer.report import build_report, to_markdown
 from interviewer.settings import Settings
 from interviewer.store import Store
 from interviewer.tui.app import Context, InterviewerApp
-from interviewer.tui.feedback import FeedbackScreen
-from interviewer.tui.history import HistoryScreen
-from interviewer.tui.interview import InterviewScreen
+from interviewer.tui.messages import OpenHistory, OpenInterview, OpenReport
 from interviewer.tui.prefs import SetupChoices
 from tests.helpers import bi, question_data
 from tests.hostile import Sandbox, sandbox  # noqa: F401
-from tests.test_tui import drive, settle
+from tests.tui_support import drive, settle, show
 
 SID = "20260101-090000-abcd"
 
@@ -375,8 +373,7 @@ def test_the_app_shows_an_answer_as_typed(tmp_path: Path) -> None:
 
     async def script(pilot: Pilot[int]) -> None:
         engine = ctx.start_interview(SetupChoices(categories=["cs"], questions=2, follow_ups=0, lang="en"))
-        await app.push_screen(InterviewScreen(engine))
-        await settle(pilot)
+        await show(pilot, OpenInterview(engine))
         app.screen.query_one(TextArea).insert(SCREEN_TEXT)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -398,17 +395,14 @@ def test_the_history_and_feedback_screens_show_ids_and_text_as_written(tmp_path:
     app = InterviewerApp(ctx)
 
     async def script(pilot: Pilot[int]) -> None:
-        await app.push_screen(HistoryScreen("en"))
-        await pilot.pause()
+        await show(pilot, OpenHistory("en"))
         table = app.screen.query_one("#sessions", DataTable)
         assert {str(table.get_row_at(i)[0]) for i in range(table.row_count)} <= set(ids)  # if read at all
-        await app.push_screen(FeedbackScreen(transcript("[/]", session_id="[/]"), ctx))
-        await pilot.pause()
+        await show(pilot, OpenReport(transcript("[/]", session_id="[/]")))
         assert shown_by(app.screen, "#status") == "openai · [/]"
         await pilot.press("e")  # the notice names the file, and its name holds the id
         await pilot.pause()
-        await app.push_screen(FeedbackScreen(transcript(SCREEN_TEXT), ctx))
-        await pilot.pause()
+        await show(pilot, OpenReport(transcript(SCREEN_TEXT)))
         page = markdown_shown(app.screen.query_one("#report", Markdown))
         no_active(page)
         for fragment in SCREEN_SHOWN:  # in the follow-ups asked, the strengths, gaps and notes

@@ -25,7 +25,7 @@ from interviewer.plain import keep_all_unsaved
 from interviewer.tui.app import InterviewerApp
 from tests.helpers import run_cli
 from tests.test_plain import env
-from tests.test_tui import context, drive, settle, type_answer
+from tests.tui_support import context, drive, settle, type_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["practice", "--plain", "--questions", "4", "--follow-ups", "2", "--lang", "en", "--seed", "11"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,67 +13,30 @@ from textual.pilot import Pilot
 from textual.widgets import Markdown, SelectionList, Static, TextArea
 
 from interviewer.bank import load_bank
-from interviewer.cli import _backend
-from interviewer.domain import Lang, Transcript
-from interviewer.settings import Settings
-from interviewer.store import Store
-from interviewer.tui.app import Context, InterviewerApp
+from interviewer.cli import build_parser
+from interviewer.domain import Lang
+from interviewer.tui.app import InterviewerApp
 from interviewer.tui.feedback import FeedbackScreen
 from interviewer.tui.history import HistoryScreen
 from interviewer.tui.interview import InterviewScreen
+from interviewer.tui.messages import OpenInterview
 from interviewer.tui.prefs import SetupChoices, save_choices
 from interviewer.tui.setup import SetupScreen
+from interviewer.wiring import resumed_settings
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.helpers import question_data
 from tests.snapshots import assert_snapshot
-
-ANSWER = "Each process has its own address space, while threads share the heap, so they need locks."
-
-
-def context(tmp_path: Path, lang: Lang = "en", **settings: object) -> Context:
-    choices = SetupChoices(categories=["cs"], questions=2, follow_ups=1, lang=lang)
-    save_choices(tmp_path / "prefs.json", choices)
-    ids = iter(f"20260101-000000-{i:04d}" for i in range(100))
-    return Context(
-        settings=Settings(**{"provider": "offline", **settings}),  # type: ignore[arg-type]
-        store=Store(tmp_path / "data"),
-        backend_factory=_backend,
-        default_lang=lang,
-        prefs_path=tmp_path / "prefs.json",
-        clock=lambda: 0.0,
-        session_ids=lambda: next(ids),
-        seeds=lambda: 1,
-    )
-
-
-def drive(
-    app: InterviewerApp, script: Callable[[Pilot[int]], Awaitable[None]], size: tuple[int, int] = (100, 40)
-) -> None:
-    async def go() -> None:
-        async with app.run_test(size=size) as pilot:
-            await script(pilot)
-
-    asyncio.run(go())
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until the interview screen's worker is idle."""
-    for _ in range(200):
-        await pilot.pause()
-        screen = pilot.app.screen
-        if not isinstance(screen, InterviewScreen) or not screen.busy:
-            return
-        await asyncio.sleep(0.01)
-
-
-async def type_answer(pilot: Pilot[int], text: str) -> None:
-    pilot.app.screen.query_one(TextArea).insert(text)
-    await pilot.press("ctrl+s")
-    await settle(pilot)
-
-
-def saved(tmp_path: Path, session_id: str = "20260101-000000-0000") -> Transcript:
-    return Store(tmp_path / "data").load(session_id)
+from tests.tui_support import (
+    ANSWER,
+    context,
+    drive,
+    footer_labels,
+    saved,
+    settle,
+    show,
+    two_finished_sessions,
+    type_answer,
+)
 
 
 def test_a_whole_offline_interview_from_the_keyboard(tmp_path: Path) -> None:
@@ -108,10 +70,6 @@ def test_a_whole_offline_interview_from_the_keyboard(tmp_path: Path) -> None:
     assert t.records[1].skipped and all(r.feedback is not None for r in t.records)
 
 
-def footer_labels(app: InterviewerApp) -> set[str]:
-    return {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
-
-
 def test_footer_keys_speak_the_session_language(tmp_path: Path) -> None:
     ctx = context(tmp_path, "ko")
     app = InterviewerApp(ctx)
@@ -125,8 +83,7 @@ def test_footer_keys_speak_the_session_language(tmp_path: Path) -> None:
         app.pop_screen()
         await pilot.pause()
         english = ctx.start_interview(SetupChoices(categories=["cs"], questions=1, lang="en"), seed=1)
-        await app.push_screen(InterviewScreen(english))
-        await settle(pilot)
+        await show(pilot, OpenInterview(english))
         assert {"Submit", "Hint", "End", "Quit"} <= footer_labels(app)
         assert "나가기" not in footer_labels(app)
 
@@ -210,7 +167,9 @@ def test_a_provider_named_on_the_command_line_outranks_the_recorded_one(tmp_path
     recorded = ctx.resume(t)
     assert (recorded.backend.provider, recorded.backend.model) == ("openai", "some-model")
     ctx.store.close()
-    ctx.pinned = {"provider": "offline"}
+    data = str(tmp_path / "data")
+    args = build_parser().parse_args(["resume", "--provider", "offline", "--data-dir", data])
+    ctx.resumed_settings = lambda recorded: resumed_settings(args, recorded)  # as `resume` wires it
     pinned = ctx.resume(t)
     assert pinned.backend.provider == "offline"
     assert (pinned.transcript.provider, pinned.transcript.model) == ("offline", None)
@@ -286,29 +245,12 @@ def test_follow_ups_stream_and_typing_goes_on_meanwhile(server: FakeOpenAI, tmp_
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
-def _history_fixture(tmp_path: Path, lang: Lang) -> None:
-    """Two finished sessions with fixed dates, so the history screen renders the same every time."""
-    ctx = context(tmp_path, lang)
-    for day, text in ((1, "short answer"), (2, ANSWER)):
-        engine = ctx.start_interview(
-            SetupChoices(categories=["cs"], questions=1, follow_ups=0, lang=lang), seed=1
-        )
-        engine.transcript.session_id = f"2026010{day}-090000-abcd"
-        engine.transcript.created_at = datetime(2026, 1, day, 9, 0, tzinfo=UTC)
-
-        async def run(engine=engine, text=text) -> None:  # type: ignore[no-untyped-def]
-            [e async for e in engine.start()]
-            [e async for e in engine.submit(__import__("interviewer.events").events.Answer(text=text))]
-
-        asyncio.run(run())
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshots(tmp_path: Path, lang: Lang, size: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    _history_fixture(tmp_path, lang)
+    two_finished_sessions(tmp_path, lang)
     app = InterviewerApp(context(tmp_path, lang))
 
     async def script(pilot: Pilot[int]) -> None:

@@ -16,7 +16,7 @@ from interviewer.tui.history import BAR_CELLS, HistoryScreen, score_bar, trend_m
 from interviewer.tui.interview import EndWithTextScreen, InterviewScreen
 from interviewer.tui.prefs import SetupChoices
 from interviewer.untrusted import for_markdown, markdown_line
-from tests.test_tui import ANSWER, _history_fixture, context, drive, saved, settle, type_answer
+from tests.tui_support import ANSWER, context, drive, saved, settle, two_finished_sessions, type_answer
 
 
 def test_a_restored_draft_puts_the_cursor_at_its_end(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_score_bars_are_as_long_as_the_score() -> None:
 
 
 def test_history_draws_each_category_bar_in_proportion_to_its_score(tmp_path: Path) -> None:
-    _history_fixture(tmp_path, "en")
+    two_finished_sessions(tmp_path, "en")
     app = InterviewerApp(context(tmp_path))
 
     async def script(pilot: Pilot[int]) -> None:

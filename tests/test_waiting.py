@@ -24,7 +24,7 @@ from tests.fake_openai import FakeOpenAI, Reply
 from tests.hostile import Sandbox, sandbox  # noqa: F401
 from tests.test_openai_backend import backend
 from tests.test_openai_backend import bank as bank
-from tests.test_tui import context, drive, saved, settle
+from tests.tui_support import context, drive, saved, settle
 
 ANSWER = "The client sends an idempotency key and the server stores the result for retries."
 HANGING = [Reply(hang=True) for _ in range(12)]

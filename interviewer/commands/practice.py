@@ -15,7 +15,15 @@ from ..config_errors import load_data_settings
 from ..domain import TRACKS, Plan, Transcript
 from ..settings import APP_NAME, Settings
 from ..store import Store
-from ..wiring import bank_cache, default_lang, make_backend, resume_command, settings_from, store_for
+from ..wiring import (
+    bank_cache,
+    default_lang,
+    make_backend,
+    resume_command,
+    resumed_settings,
+    settings_from,
+    store_for,
+)
 from . import CliError, Parents, count
 
 if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
@@ -86,18 +94,16 @@ def run_practice(args: argparse.Namespace) -> int:
         lang=args.lang or default_lang(),
         seed=args.seed if args.seed is not None else secrets.randbelow(1_000_000),
     )
-    from ..engine import Engine, EngineError, new_transcript
+    from .. import session
+    from ..engine import EngineError
 
     store = store_for(settings)
     store.check_writable()
-    session_id = store.open_new()
     try:
-        backend = make_backend(settings, session_id)
         try:
-            transcript = new_transcript(plan, bank, backend, session_id=session_id)
+            engine = session.start(store, plan, bank, settings, make_backend)
         except EngineError as exc:
             raise CliError(str(exc)) from None
-        engine = Engine(transcript, backend, store, wait_s=settings.wait_s)
         return _run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
@@ -119,15 +125,12 @@ def run_resume(args: argparse.Namespace) -> int:
         if transcript.finished:
             sid = transcript.session_id
             raise CliError(f"session {sid} is finished; see `interviewer report {sid}`", code=1)
-        # Continue with the backend the session started with, unless told otherwise.
-        recorded = {"provider": transcript.provider, "model": transcript.model}
-        settings = settings_from(args, {k: v for k, v in recorded.items() if v and not getattr(args, k)})
+        from .. import session
+
+        settings = resumed_settings(args, session.recorded_backend(transcript))
         if not args.plain and _interactive():
             return _run_tui(args, settings, resume=transcript, store=store)
-        from ..engine import Engine
-
-        backend = make_backend(settings, transcript.session_id)
-        engine = Engine(transcript, backend, store, wait_s=settings.wait_s)
+        engine = session.resume(store, transcript, settings, make_backend)
         return _run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
@@ -151,7 +154,7 @@ def _run_tui(
         bank_cache=bank_cache(),
         extra_banks=list(getattr(args, "bank", [])),
         bank=bank,
-        pinned={k: v for k in ("provider", "model") if (v := getattr(args, k, None))},
+        resumed_settings=lambda recorded: resumed_settings(args, recorded),
     )
     context.store.check_writable()
     try:

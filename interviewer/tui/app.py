@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 
 from ..domain import Lang, Transcript
 from ..settings import Settings
 from ..store import Store, new_session_id
+from .history import HistoryScreen
+from .messages import InterviewEnded, OpenHistory, OpenInterview, OpenReport
+from .setup import SetupScreen
 
 if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
     from ..bank import Bank
@@ -39,13 +43,14 @@ class Context:
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
-    # The provider and model named on the command line: they outrank what a resumed session recorded.
-    pinned: dict[str, str] = field(default_factory=dict)
+    # The settings a resumed session goes on with, given the backend it recorded (the command line's
+    # provider and model outrank the record). None: the record outranks `settings`.
+    resumed_settings: Callable[[Mapping[str, str]], Settings] | None = None
 
     def start_interview(self, choices: SetupChoices, seed: int | None = None) -> Engine:
+        from .. import session
         from ..bank import load_bank
         from ..domain import Plan
-        from ..engine import Engine, new_transcript
 
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
         bank = load_bank(banks, cache_dir=self.bank_cache)
@@ -59,30 +64,21 @@ class Context:
         )
         overrides = {"provider": choices.provider, **({"model": choices.model} if choices.model else {})}
         settings = self.settings.model_copy(update=overrides)
-        # Locked until the app closes, and created on the first save without replacing any file.
-        session_id = self.store.open_new(self.session_ids)
-        try:
-            backend = self.backend_factory(settings, session_id)
-            transcript = new_transcript(plan, bank, backend, session_id=session_id)
-        except BaseException:
-            self.store.release(session_id)
-            raise
-        engine = Engine(transcript, backend, self.store, wait_s=settings.wait_s)
+        engine = session.start(self.store, plan, bank, settings, self.backend_factory, self.session_ids)
         self.engines.append(engine)
         return engine
 
     def resume(self, transcript: Transcript) -> Engine:
         """An engine for an unfinished session, locked until the app closes (StoreError while another
         process has it open); read it with `store.open`, so it holds what that process saved."""
-        from ..engine import Engine
+        from .. import session
 
-        self.store.lock(transcript.session_id)
-        update: dict[str, object] = {"provider": transcript.provider}
-        if transcript.model:
-            update["model"] = transcript.model
-        update.update(self.pinned)
-        backend = self.backend_factory(self.settings.model_copy(update=update), transcript.session_id)
-        engine = Engine(transcript, backend, self.store, wait_s=self.settings.wait_s)
+        recorded = session.recorded_backend(transcript)
+        if self.resumed_settings is None:
+            settings = self.settings.model_copy(update=recorded)
+        else:
+            settings = self.resumed_settings(recorded)
+        engine = session.resume(self.store, transcript, settings, self.backend_factory)
         self.engines.append(engine)
         return engine
 
@@ -101,14 +97,43 @@ class InterviewerApp(App[int]):
         self.context = context
         self._resume = resume
 
-    def on_mount(self) -> None:
-        from .setup import SetupScreen
+    # The interview and feedback screens are imported when first shown: they bring the engine and the report
+    # with them, and the setup screen should not wait for those.
 
-        self.push_screen(SetupScreen())
+    def on_mount(self) -> None:
+        self.push_screen(SetupScreen(self.context))
         if self._resume is not None:
             from .interview import InterviewScreen
 
-            self.push_screen(InterviewScreen(self.context.resume(self._resume)))
+            self.push_screen(InterviewScreen(self.context.resume(self._resume), self.context.clock))
+
+    @on(OpenInterview)
+    def open_interview(self, message: OpenInterview) -> None:
+        from .interview import InterviewScreen
+
+        self.push_screen(InterviewScreen(message.engine, self.context.clock))
+
+    @on(InterviewEnded)
+    async def interview_ended(self, message: InterviewEnded) -> None:
+        from .feedback import FeedbackScreen
+        from .interview import InterviewScreen
+
+        # The report takes the interview's place, so Esc from it goes back to where the interview began;
+        # a report opened with F6 over the interview closes with it.
+        if any(isinstance(screen, InterviewScreen) for screen in self.screen_stack):
+            while not isinstance(self.screen, InterviewScreen):
+                await self.pop_screen()
+        await self.switch_screen(FeedbackScreen(message.transcript, self.context))
+
+    @on(OpenReport)
+    def open_report(self, message: OpenReport) -> None:
+        from .feedback import FeedbackScreen
+
+        self.push_screen(FeedbackScreen(message.transcript, self.context))
+
+    @on(OpenHistory)
+    def open_history(self, message: OpenHistory) -> None:
+        self.push_screen(HistoryScreen(self.context, message.lang))
 
     async def action_quit(self) -> None:
         from .interview import InterviewScreen

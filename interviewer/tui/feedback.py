@@ -120,7 +120,4 @@ class FeedbackScreen(Screen[None]):
         self.notify(one_line(self.t("exported", path=path)), timeout=10, markup=False)
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.exit(0)
+        self.dismiss()

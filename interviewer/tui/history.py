@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,9 +18,10 @@ from ..phrases import Phrases, pick
 from ..store import SessionSummary, StoreError
 from ..untrusted import one_line
 from .keys import speak
+from .messages import OpenInterview, OpenReport
 
 if TYPE_CHECKING:
-    from .app import InterviewerApp
+    from .app import Context
 
 TEXT: Phrases = {
     "title": ("지난 면접", "Past sessions"),
@@ -68,44 +69,55 @@ class HistoryScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, lang: Lang) -> None:
+    def __init__(self, context: Context, lang: Lang) -> None:
         super().__init__()
+        self.context = context
         self.lang = lang
         self.transcripts: dict[str, Transcript] = {}
-
-    @property
-    def ctx_app(self) -> InterviewerApp:
-        return cast("InterviewerApp", self.app)
-
-    def on_screen_resume(self) -> None:
-        speak(self, self.lang)
 
     def t(self, key: str) -> str:
         return pick(TEXT, key, self.lang)
 
     def compose(self) -> ComposeResult:
-        store = self.ctx_app.context.store
-        summaries, _ = store.summaries()
+        yield Static(f"[b]{self.t('title')}[/b]", classes="screen-title")
+        table: DataTable[Text] = DataTable(id="sessions", cursor_type="row")
+        table.add_columns(*SessionSummary.COLUMNS)
+        yield table
+        yield Static(self.t("empty"), id="empty")
+        yield Static(f"[b]{self.t('trend')}[/b]", classes="screen-title")
+        yield Vertical(id="trends")
+        yield Footer()
+
+    async def on_screen_resume(self) -> None:
+        speak(self, self.lang)
+        # Read again each time the list is shown: a session resumed from it may have ended since.
+        await self.load()
+
+    async def load(self) -> None:
+        store = self.context.store
+        every, _ = store.summaries()
+        # As `interviewer sessions` lists them: a session left before its first answer holds nothing to see.
+        summaries = [s for s in every if s.answers]
+        self.transcripts.clear()
         for s in summaries:
             try:
                 self.transcripts[s.session_id] = store.load(s.session_id)
             except StoreError:
                 continue
-        yield Static(f"[b]{self.t('title')}[/b]", classes="screen-title")
-        table: DataTable[Text] = DataTable(id="sessions", cursor_type="row")
-        table.add_columns(*SessionSummary.COLUMNS)
+        table = self.query_one("#sessions", DataTable)
+        selected = self._selected()
+        table.clear()
         status = (self.t("finished"), self.t("unfinished"))
         for s in summaries:
             # Text, not str: the table reads a str cell as markup, and ids come from files.
             table.add_row(*(Text(one_line(cell), end="") for cell in s.cells(status)), key=s.session_id)
-        yield table
-        if not summaries:
-            yield Static(self.t("empty"))
-        yield Static(f"[b]{self.t('trend')}[/b]", classes="screen-title")
-        with Vertical(id="trends"):
-            for category, scores in self.trends().items():
-                yield Static(trend_line(category, scores), classes="trend")
-        yield Footer()
+        if selected is not None and selected.session_id in self.transcripts:
+            table.move_cursor(row=table.get_row_index(selected.session_id), animate=False)
+        self.query_one("#empty").display = not summaries
+        trends = self.query_one("#trends", Vertical)
+        await trends.remove_children()
+        series = self.trends().items()
+        await trends.mount_all([Static(trend_line(c, scores), classes="trend") for c, scores in series])
 
     def trends(self) -> dict[str, list[float]]:
         """Per category, the mean score of each session that graded it, oldest first."""
@@ -127,28 +139,30 @@ class HistoryScreen(Screen[None]):
         return self.transcripts.get(key or "")
 
     def action_open(self) -> None:
-        from .feedback import FeedbackScreen
-
         t = self._selected()
         if t is not None:
-            self.app.push_screen(FeedbackScreen(t, self.ctx_app.context))
+            self.post_message(OpenReport(t))
 
     def action_resume(self) -> None:
-        from .interview import InterviewScreen
-
         t = self._selected()
         if t is None:
             return
         try:  # locked, and read again: another process may have saved answers since the list was read
-            t = self.ctx_app.context.store.open(t.session_id)
+            t = self.context.store.open(t.session_id)
         except StoreError as exc:
             self.notify(one_line(str(exc)), severity="error", timeout=10, markup=False)
             return
         self.transcripts[t.session_id] = t
         if t.finished:
+            self.context.store.release(t.session_id)
             self.notify(self.t("cannot_resume"))
             return
-        self.app.push_screen(InterviewScreen(self.ctx_app.context.resume(t)))
+        try:
+            engine = self.context.resume(t)
+        except Exception as exc:  # a setting or the recorded backend is wrong: said here, the list stays
+            self.notify(one_line(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.post_message(OpenInterview(engine))
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, cast
+from collections.abc import AsyncIterator, Callable
+from typing import cast
 
 from rich.text import Text
 from textual import work
@@ -35,9 +35,7 @@ from ..phrases import Phrases, pick
 from ..report import tokens_in_out
 from ..untrusted import for_terminal, one_line
 from .keys import speak
-
-if TYPE_CHECKING:
-    from .app import InterviewerApp
+from .messages import InterviewEnded, OpenReport
 
 TEXT: Phrases = {
     "interviewer": ("면접관", "Interviewer"),
@@ -104,18 +102,18 @@ class InterviewScreen(Screen[None]):
         Binding("escape", "hand_over", "Don't wait"),
     ]
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], float]) -> None:
         super().__init__()
         self.engine = engine
+        self.clock = clock
         self.lang = engine.transcript.plan.lang
         self.busy = False
         self._streamed: Static | None = None  # the follow-up being streamed in, and its text so far
         self._streamed_text = ""
-        self._prompt_started = 0.0
-
-    @property
-    def ctx_app(self) -> InterviewerApp:
-        return cast("InterviewerApp", self.app)
+        # The timer runs for the whole question; a follow-up's own time shows beside it.
+        self._question: str | None = None
+        self._question_started = 0.0
+        self._prompt_started: float | None = None
 
     def t(self, key: str, **values: object) -> str:
         return pick(TEXT, key, self.lang, **values)
@@ -138,7 +136,7 @@ class InterviewScreen(Screen[None]):
         self.query_one("#spinner").display = False
         self.query_one("#waiting").display = False
         self.query_one(TextArea).focus()
-        self._prompt_started = self.ctx_app.context.clock()
+        self._question_started = self.clock()
         self.set_interval(1, self._tick)
         self._update_status()
         self.run_engine(self._open())
@@ -148,7 +146,7 @@ class InterviewScreen(Screen[None]):
             problem = await self.engine.backend.check()
         except BackendAuthError as exc:
             self.notify(for_terminal(str(exc)), severity="error", timeout=15, markup=False)
-            self.app.pop_screen()
+            self.dismiss()
             return
         if problem:
             self.notify(for_terminal(problem), severity="warning", timeout=10, markup=False)
@@ -211,9 +209,7 @@ class InterviewScreen(Screen[None]):
         return True
 
     def action_feedback(self) -> None:
-        from .feedback import FeedbackScreen
-
-        self.app.push_screen(FeedbackScreen(self.engine.transcript, self.ctx_app.context))
+        self.post_message(OpenReport(self.engine.transcript))
 
     def keep_draft(self) -> None:
         """Keep the answer being typed, so closing the app loses nothing."""
@@ -275,9 +271,7 @@ class InterviewScreen(Screen[None]):
             case QuestionGraded():
                 self.notify(self.t("graded", i=e.index, score=e.feedback.overall), timeout=5)
             case InterviewFinished():
-                from .feedback import FeedbackScreen
-
-                self.app.switch_screen(FeedbackScreen(self.engine.transcript, self.ctx_app.context))
+                self.post_message(InterviewEnded(self.engine.transcript))
 
     async def _show_prompt(self, e: Prompt) -> None:
         label = {"question": "question", "reason_aloud": "reason_aloud"}.get(e.kind, "follow_up")
@@ -291,7 +285,10 @@ class InterviewScreen(Screen[None]):
         if e.follow_up:
             progress += f" · {self.t('follow_up')} {e.follow_up}/{e.follow_up_limit}"
         self.query_one("#progress", Static).update(Content(progress))
-        self._prompt_started = self.ctx_app.context.clock()
+        now = self.clock()
+        if e.question_id != self._question:
+            self._question, self._question_started = e.question_id, now
+        self._prompt_started = None if e.kind == "question" else now
         self._tick()
 
     @staticmethod
@@ -326,8 +323,11 @@ class InterviewScreen(Screen[None]):
             self.refresh_bindings()
 
     def _tick(self) -> None:
-        seconds = int(self.ctx_app.context.clock() - self._prompt_started)
-        self.query_one("#elapsed", Static).update(f"{seconds // 60:02d}:{seconds % 60:02d}")
+        now = self.clock()
+        shown = _minutes(now - self._question_started)
+        if self._prompt_started is not None:
+            shown += f" · {self.t('follow_up')} {_minutes(now - self._prompt_started)}"
+        self.query_one("#elapsed", Static).update(shown)
 
     def _update_status(self) -> None:
         t = self.engine.transcript
@@ -339,3 +339,8 @@ class InterviewScreen(Screen[None]):
             parts.append(f"grading {self.engine.grading}")
         parts.append(one_line(t.session_id))
         self.query_one("#status", Static).update(Content(" · ".join(parts)))
+
+
+def _minutes(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole // 60:02d}:{whole % 60:02d}"

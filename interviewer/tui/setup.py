@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from textual.app import ComposeResult
@@ -19,10 +19,11 @@ from ..phrases import Phrases, pick
 from ..redact import redact_url
 from ..untrusted import one_line
 from .keys import speak
+from .messages import OpenHistory, OpenInterview
 from .prefs import SetupChoices, load_choices, save_choices
 
 if TYPE_CHECKING:
-    from .app import InterviewerApp
+    from .app import Context
 
 TEXT: Phrases = {
     "title": ("모의 기술 면접", "Mock technical interview"),
@@ -67,12 +68,12 @@ class SetupScreen(Screen[None]):
         Binding("f5", "history", "History"),
     ]
 
-    @property
-    def ctx_app(self) -> InterviewerApp:
-        return cast("InterviewerApp", self.app)
+    def __init__(self, context: Context) -> None:
+        super().__init__()
+        self.context = context
 
     def compose(self) -> ComposeResult:
-        ctx = self.ctx_app.context
+        ctx = self.context
         choices = load_choices(ctx.prefs_path, ctx.default_lang)
         self.lang = choices.lang
         try:
@@ -133,7 +134,7 @@ class SetupScreen(Screen[None]):
         return pick(TEXT, key, self.lang)
 
     def _backend_status(self, provider: str) -> Content:
-        s = self.ctx_app.context.settings
+        s = self.context.settings
         configured = []
         if s.api_key:
             configured.append(self.t("key_set"))
@@ -182,13 +183,10 @@ class SetupScreen(Screen[None]):
         )
 
     def action_start(self) -> None:
-        from .interview import InterviewScreen
-
         error = self.query_one("#setup-error", Static)
-        ctx = self.ctx_app.context
         try:
             choices = self.read_choices()
-            engine = ctx.start_interview(choices)
+            engine = self.context.start_interview(choices)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             error.update(Content(one_line(f"⚠ {first['loc'][0]}: {first['msg']}")))
@@ -200,10 +198,8 @@ class SetupScreen(Screen[None]):
             error.update(Content(one_line(f"⚠ {exc}")))
             return
         error.update("")
-        save_choices(ctx.prefs_path, choices)
-        self.app.push_screen(InterviewScreen(engine))
+        save_choices(self.context.prefs_path, choices)
+        self.post_message(OpenInterview(engine))
 
     def action_history(self) -> None:
-        from .history import HistoryScreen
-
-        self.app.push_screen(HistoryScreen(self.lang))
+        self.post_message(OpenHistory(self.lang))

@@ -1,0 +1,43 @@
+"""What a screen asks the app to do next. Screens post these and never open one another: the app alone
+knows the screens and decides whether to push, switch or pop."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from ..domain import Lang, Transcript
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+
+class OpenInterview(Message):
+    """An engine is ready (a new session, or one resumed): show its interview."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+
+class InterviewEnded(Message):
+    """The interview is over and graded: its report takes the interview's place."""
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__()
+        self.transcript = transcript
+
+
+class OpenReport(Message):
+    """Show a session's report over the current screen (F6 mid-interview, Enter in the history)."""
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__()
+        self.transcript = transcript
+
+
+class OpenHistory(Message):
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
