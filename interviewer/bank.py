@@ -65,7 +65,10 @@ class Bank:
         return sorted({q.category for q in self.questions.values()})
 
     def select(self, plan: Plan) -> list[Question]:
-        """Pick the plan's questions: seeded shuffle, then interleave categories so topics vary."""
+        """The plan's questions: the ones it names, or a pick by seeded shuffle, interleaving categories so
+        topics vary. KeyError for a named question the bank does not have."""
+        if plan.question_ids:
+            return [self.get(question_id) for question_id in plan.question_ids]
         pool = self.filter(plan.track, plan.categories, plan.min_difficulty, plan.max_difficulty)
         rng = random.Random(plan.seed)
         pool.sort(key=lambda q: q.id)

@@ -408,6 +408,9 @@ class Plan(BaseModel):
     max_difficulty: int = Field(default=5, ge=1, le=5)
     lang: Lang = "ko"
     seed: int = 0
+    question_ids: list[str] = Field(
+        default_factory=list, max_length=100, description="exactly these questions, in this order; empty: pick"
+    )
 
 
 # A session id names its transcript file, so it can never hold a path separator, `..`, a control character
