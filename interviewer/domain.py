@@ -23,6 +23,7 @@ TRACKS: tuple[Track, ...] = ("mlse", "mle", "backend")
 
 SCHEMA_VERSION = 1
 MIN_SCORE, MAX_SCORE = 1, 5
+MAX_QUESTIONS = 100  # per session
 WRONG_CLAIM_CAP = 2  # a criterion whose answer asserts a misconception scores at most this
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
@@ -375,8 +376,22 @@ class Usage(BaseModel):
         )
 
 
+class EarlierAttempt(BaseModel):
+    """A graded answer to the same question in an earlier session, which this one retries: copied whole, so
+    the report compares the attempts without reading the other transcript (it may be gone or changed)."""
+
+    session_id: str
+    created_at: datetime = Field(description="when that session started")
+    feedback: Feedback
+    covered: list[str] = Field(default_factory=list, description="ids of the key points that answer covered")
+    missed: list[str] = Field(default_factory=list, description="ids of the key points it did not cover")
+
+
 class QuestionRecord(BaseModel):
     question: Question = Field(description="a snapshot, so a transcript stays readable if the bank changes")
+    earlier: list[EarlierAttempt] = Field(
+        default_factory=list, description="earlier graded attempts this one retries, oldest first"
+    )
     turns: list[Turn] = Field(default_factory=list)
     status: QuestionStatus = "open"
     skipped: bool = False
@@ -398,18 +413,28 @@ class QuestionRecord(BaseModel):
     def answer_text(self) -> str:
         return "\n\n".join(t.text for t in self.answers() if t.text)
 
+    def covered(self) -> list[str]:
+        """The ids of the key points the graded answer covered, in the question's order: all but the ones
+        the grade lists as missed. Empty before a grade."""
+        if self.feedback is None:
+            return []
+        missed = {m.key_point_id for m in self.feedback.missed}
+        return [k.id for k in self.question.key_points if k.id not in missed]
+
 
 class Plan(BaseModel):
     track: Track = "mlse"
     categories: list[str] = Field(default_factory=list, description="empty means all")
-    questions: int = Field(default=5, ge=1, le=100)
+    questions: int = Field(default=5, ge=1, le=MAX_QUESTIONS)
     follow_ups: int = Field(default=2, ge=0, le=10)
     min_difficulty: int = Field(default=1, ge=1, le=5)
     max_difficulty: int = Field(default=5, ge=1, le=5)
     lang: Lang = "ko"
     seed: int = 0
     question_ids: list[str] = Field(
-        default_factory=list, max_length=100, description="exactly these questions, in this order; empty: pick"
+        default_factory=list,
+        max_length=MAX_QUESTIONS,
+        description="exactly these questions, in this order; empty: pick",
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .bank import Bank
-from .domain import Plan, Transcript
+from .domain import EarlierAttempt, Plan, Transcript
 from .engine import Engine, new_transcript
 from .llm.base import Backend
 from .settings import Settings
@@ -22,13 +22,18 @@ def start(
     settings: Settings,
     make_backend: MakeBackend,
     session_ids: Callable[[], str] | None = None,
+    earlier: Mapping[str, list[EarlierAttempt]] | None = None,
 ) -> Engine:
     """A new session, its id (from `session_ids`, else a random one) claimed and locked until `store`
-    releases it; its file is written on the first save. EngineError when no question matches the plan; nothing is left locked on any failure."""
+    releases it; its file is written on the first save. EngineError when no question matches the plan;
+    nothing is left locked on any failure. `earlier`: by question id, the attempts a retry answers again
+    (see retry.py), which the new records carry."""
     session_id = store.open_new(session_ids)
     try:
         backend = make_backend(settings, session_id)
         transcript = new_transcript(plan, bank, backend, session_id=session_id)
+        for record in transcript.records:
+            record.earlier = list((earlier or {}).get(record.question.id, []))
     except BaseException:
         store.release(session_id)
         raise

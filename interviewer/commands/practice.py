@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import secrets
 import sys
+from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from platformdirs import user_config_path
 
 from ..bank import Bank, load_bank
 from ..config_errors import load_data_settings
-from ..domain import TRACKS, Plan, Transcript
+from ..domain import MAX_QUESTIONS, TRACKS, EarlierAttempt, Plan, Transcript
 from ..settings import APP_NAME, Settings
 from ..store import Store
 from ..wiring import (
@@ -43,7 +45,9 @@ def register(sub: Subparsers, parents: Parents) -> None:
     practice.add_argument(
         "--category", action="append", default=[], metavar="C", help="only these categories (repeatable)"
     )
-    practice.add_argument("--questions", type=count(1, 100), default=5, metavar="N", help="default: 5")
+    practice.add_argument(
+        "--questions", type=count(1, MAX_QUESTIONS), default=5, metavar="N", help="default: 5"
+    )
     practice.add_argument(
         "--follow-ups", type=count(0, 10), default=2, metavar="N", help="per question; default: 2"
     )
@@ -51,6 +55,21 @@ def register(sub: Subparsers, parents: Parents) -> None:
         "--difficulty", type=_difficulty, default=(1, 5), metavar="MIN-MAX", help="e.g. 2-4"
     )
     practice.add_argument("--seed", type=int, help="question selection seed (default: random, recorded)")
+    practice.add_argument(
+        "--question",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="exactly these questions, in this order (repeatable, or comma-separated; ids from "
+        "`interviewer bank list`); --category, --questions, --difficulty and --seed then do not apply",
+    )
+    practice.add_argument(
+        "--retry",
+        metavar="SESSION_ID[:QUESTION_ID]",
+        help="a new session answering again the questions graded in that session (or only the one named), "
+        "in its language, track and follow-up count; the report compares the attempts. Not with "
+        "--question or --category; --lang, --track and --follow-ups do not apply",
+    )
     practice.set_defaults(run=run_practice)
 
     resume = sub.add_parser("resume", parents=[data, backend], help="continue an unfinished session")
@@ -80,13 +99,35 @@ def run_practice(args: argparse.Namespace) -> int:
         bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
         return _run_tui(args, settings, bank)
     bank = load_bank(args.bank, cache_dir=bank_cache())
+    from .. import session
+    from ..engine import EngineError
+
+    store = store_for(settings)
+    try:
+        # A bad id or session reference is reported as such, before the data dir is checked.
+        request = requested_plan(args, bank, store) or Requested(_filtered_plan(args, bank), {})
+        store.check_writable()
+        try:
+            engine = session.start(store, request.plan, bank, settings, make_backend, earlier=request.earlier)
+        except EngineError as exc:
+            raise CliError(str(exc)) from None
+        return _run_plain(engine, args.data_dir, settings)
+    finally:
+        store.close()
+
+
+def _categories(args: argparse.Namespace, bank: Bank) -> list[str]:
     categories = [c for value in args.category for c in value.split(",") if c]
     unknown = sorted(set(categories) - set(bank.categories()))
     if unknown:
         raise CliError(f"unknown category {', '.join(unknown)} (known: {', '.join(bank.categories())})")
-    plan = Plan(
+    return categories
+
+
+def _filtered_plan(args: argparse.Namespace, bank: Bank) -> Plan:
+    return Plan(
         track=args.track,
-        categories=categories,
+        categories=_categories(args, bank),
         questions=args.questions,
         follow_ups=args.follow_ups,
         min_difficulty=args.difficulty[0],
@@ -94,19 +135,68 @@ def run_practice(args: argparse.Namespace) -> int:
         lang=args.lang or default_lang(),
         seed=args.seed if args.seed is not None else secrets.randbelow(1_000_000),
     )
-    from .. import session
-    from ..engine import EngineError
 
-    store = store_for(settings)
-    store.check_writable()
+
+class Requested(NamedTuple):
+    """A session the command line asked for by name: the plan, and per question id the earlier attempts
+    a retry carries (empty for --question)."""
+
+    plan: Plan
+    earlier: dict[str, list[EarlierAttempt]]
+
+
+def requested_plan(args: argparse.Namespace, bank: Bank, store: Store) -> Requested | None:
+    """The session `--question` or `--retry` names, to start without choosing on a setup screen; None when
+    neither is given. CliError (or StoreError for the session reference) when it cannot be started."""
+    ids = [q for value in args.question for q in value.split(",") if q]
+    if args.retry is not None:
+        if ids or args.category:
+            raise CliError("--retry cannot be combined with --question or --category")
+        return _retry(args.retry, bank, store)
+    if not ids:
+        return None
+    _check_ids(ids, bank)
+    plan = Plan(
+        track=args.track,
+        questions=len(ids),
+        follow_ups=args.follow_ups,
+        lang=args.lang or default_lang(),
+        question_ids=ids,
+    )
+    return Requested(plan, {})
+
+
+def _check_ids(ids: list[str], bank: Bank) -> None:
+    known = list(bank.questions)
+    unknown = [q for q in dict.fromkeys(ids) if q not in bank.questions]
+    if unknown:
+        named = []
+        for q in unknown:
+            close = difflib.get_close_matches(q, known, n=1)
+            named.append(f"{q!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        plural = "s" if len(unknown) > 1 else ""
+        raise CliError(f"unknown question id{plural} {', '.join(named)}; `interviewer bank list` lists them")
+    twice = [q for q, n in Counter(ids).items() if n > 1]
+    if twice:
+        raise CliError(f"question {twice[0]!r} is given more than once: a session asks each question once")
+    if len(ids) > MAX_QUESTIONS:
+        raise CliError(f"at most {MAX_QUESTIONS} questions per session, got {len(ids)}")
+
+
+def _retry(value: str, bank: Bank, store: Store) -> Requested:
+    from ..retry import RetryError, retry_plan, split_ref
+
     try:
-        try:
-            engine = session.start(store, plan, bank, settings, make_backend)
-        except EngineError as exc:
-            raise CliError(str(exc)) from None
-        return _run_plain(engine, args.data_dir, settings)
-    finally:
-        store.close()
+        ref, question_id = split_ref(value)
+        plan, earlier = retry_plan(store.load(ref), question_id)
+    except RetryError as exc:
+        raise CliError(str(exc)) from None
+    gone = [q for q in plan.question_ids if q not in bank.questions]
+    if gone:  # the session was answered with a bank file this command was not given
+        raise CliError(
+            f"question {gone[0]!r} is not in the bank; if it came from a bank file, add --bank PATH"
+        )
+    return Requested(plan, earlier)
 
 
 def run_resume(args: argparse.Namespace) -> int:
