@@ -588,12 +588,13 @@ class Engine:
             if not c.faults:
                 continue
             kinds = list(dict.fromkeys(f.split(":")[0] for f in c.faults))
+            step = say(f"step_{c.step}", self.lang)
             if kinds[-1] in ("no_reply", "handed_over"):
                 key = "waited_out" if kinds[-1] == "no_reply" else "handed_over"
-                text = say(key, self.lang, step=c.step, limit=f"{self.wait_s:g}")
+                text = say(key, self.lang, step=step, limit=f"{self.wait_s:g}")
             else:
                 key = "fault_fallback" if c.fallback else "fault_recovered"
-                text = say(key, self.lang, step=c.step, faults=", ".join(kinds))
+                text = say(key, self.lang, step=step, faults=", ".join(kinds))
             notices.append(Notice(level="warning", text=text))
         return notices
 

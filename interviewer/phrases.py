@@ -48,7 +48,7 @@ _PHRASES: Phrases = {
         "Your answers are kept in memory; saving is retried next turn.",
     ),
     "fault_fallback": (
-        "모델 응답 문제({faults})로 이 단계({step})는 오프라인 채점기로 대신했습니다. 면접은 계속됩니다.",
+        "모델 응답 문제({faults})로 이 단계({step})는 오프라인 백엔드가 대신했습니다. 면접은 계속됩니다.",
         "The model failed ({faults}) at the {step} step; the offline backend stood in. "
         "The interview goes on.",
     ),
@@ -60,6 +60,9 @@ _PHRASES: Phrases = {
         "요청하신 대로 이 단계({step})는 오프라인 면접관이 대신했습니다.",
         "As you asked, the offline interviewer took the {step} step.",
     ),
+    # The step a notice names ({step} above): the transcript's step ids are not words to show.
+    "step_grade": ("채점", "grading"),
+    "step_follow_up": ("꼬리질문", "follow-up"),
     "fault_recovered": (
         "모델 응답 문제({faults})가 있었지만 다시 요청해 해결했습니다.",
         "The model's output had problems ({faults}); asking again fixed them.",

@@ -45,6 +45,9 @@ class QuestionReport(BaseModel):
     skipped: bool
     overall: float | None
     criteria: dict[str, int] = Field(description="criterion id -> score 1..5")
+    criterion_names: dict[str, str] = Field(
+        default_factory=dict, description="criterion id -> its name from the bank, in the session language"
+    )
     evidence: dict[str, list[str]]
     follow_ups: int
     hints: int
@@ -163,6 +166,7 @@ def _question(r: QuestionRecord, lang: Lang) -> QuestionReport:
         skipped=r.skipped,
         overall=fb.overall if fb else None,
         criteria={c.criterion_id: c.score for c in fb.criteria} if fb else {},
+        criterion_names={c.id: c.name(lang) for c in r.question.rubric},
         evidence={c.criterion_id: c.evidence for c in fb.criteria} if fb else {},
         follow_ups=r.follow_ups_asked,
         hints=r.hints,
@@ -221,6 +225,21 @@ _LABELS: Phrases = {
     ),
     "cost_partial": (" (토큰을 보고한 호출만)", " (for the calls that reported tokens)"),
     "table": ("| 기준 | 점수 | 근거 |", "| criterion | score | evidence |"),
+    # A turn's kind in the conversation; the English side is the transcript's own name for it.
+    "kind_question": ("질문", "question"),
+    "kind_follow_up": ("꼬리질문", "follow_up"),
+    "kind_deepen": ("심화 질문", "deepen"),
+    "kind_hint": ("힌트", "hint"),
+    "kind_reason_aloud": ("추론 유도", "reason_aloud"),
+    "kind_answer": ("답변", "answer"),
+    "kind_idk": ("모르겠음", "idk"),
+    "kind_skip": ("건너뜀", "skip"),
+    "bar": (
+        "토큰 입력 {prompt} / 출력 {completion}{partial}",
+        "tokens {prompt} in / {completion} out{partial}",
+    ),
+    "bar_partial": (" (+{n}회 호출 미보고)", " (+{n} call{s} unknown)"),
+    "bar_unknown": ("토큰 알 수 없음", "tokens unknown"),
 }
 
 
@@ -236,13 +255,14 @@ def count(value: int | None, lang: Lang = "en") -> str:
     return _l("unknown", lang) if value is None else f"{value:,}"
 
 
-def tokens_in_out(u: Usage) -> str:
+def tokens_in_out(u: Usage, lang: Lang = "en") -> str:
     """The short token line of the TUI's status bars."""
     n = u.unreported
-    partial = f" (+{n} call{'s' if n > 1 else ''} unknown)" if 0 < n < u.calls else ""
     if u.prompt_tokens is None and u.completion_tokens is None:
-        return "tokens unknown"
-    return f"tokens {count(u.prompt_tokens)} in / {count(u.completion_tokens)} out{partial}"
+        return _l("bar_unknown", lang)
+    partial = _l("bar_partial", lang, n=n, s="s" if n > 1 else "") if 0 < n < u.calls else ""
+    prompt, completion = count(u.prompt_tokens, lang), count(u.completion_tokens, lang)
+    return _l("bar", lang, prompt=prompt, completion=completion, partial=partial)
 
 
 def _tokens(report: SessionReport) -> str:
@@ -361,7 +381,9 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
             for cid, points in q.criteria.items():
                 quote = " / ".join(_cell(e) for e in q.evidence.get(cid, []))
                 bar = f"{'■' * points}{'□' * (5 - points)} {points}"
-                lines.append(f"| {markdown_line(cid)} | {bar} | {quote} |")
+                # The bank's name in the session language; the id when a model graded a criterion not in it.
+                name = q.criterion_names.get(cid, cid)
+                lines.append(f"| {markdown_line(name)} | {bar} | {quote} |")
             lines.append("")
         sections = (
             ("strengths", q.strengths),
@@ -380,7 +402,7 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
             for t in q.turns:
                 who = _l(t.role, lang)
                 text = for_markdown(t.text) or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
-                lines.append(f"**{who}** ({t.kind}): {text}\n")
+                lines.append(f"**{who}** ({_l('kind_' + t.kind, lang)}): {text}\n")
             lines += ["</details>", ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -51,8 +51,12 @@ class SessionSummary(BaseModel):
     finished: bool
     # Questions with an answer typed, graded or not: a session with none (ended before any) is only clutter.
     answers: int = 0
+    has_draft: bool = False  # an answer was being typed when the session was left
 
     COLUMNS: ClassVar[tuple[str, ...]] = ("session", "date", "track", "questions", "overall", "status")
+    # The same columns for the Korean history screen; `interviewer sessions`, like the rest of the CLI,
+    # keeps the English ones (a listing mixes sessions of both languages).
+    COLUMNS_KO: ClassVar[tuple[str, ...]] = ("세션", "날짜", "트랙", "질문", "종합 점수", "상태")
 
     def cells(self, status: tuple[str, str] = ("finished", "unfinished")) -> list[str]:
         """The row shown by `interviewer sessions` and the history screen; `status` may be translated."""
@@ -438,6 +442,7 @@ class Store:
                     overall=t.overall,
                     finished=t.finished,
                     answers=answered(t),
+                    has_draft=bool(t.draft and t.draft.strip()),
                 )
             )
         out.sort(key=lambda s: (s.created_at, s.session_id), reverse=True)

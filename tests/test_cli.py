@@ -28,7 +28,7 @@ def test_bank_list_filters_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "bank", "list", "--category", "cs", "--lang", "ko")
     assert code == 0
     assert "cs/tcp-vs-udp" in out and "ml-theory/" not in out
-    assert "TCP" in out and "question(s)" in out
+    assert "TCP" in out and out.rstrip().endswith("개")  # "질문 15개": the count, in the listing's language
 
 
 def test_bank_show_in_both_languages(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..bank import Bank, load_bank
 from ..domain import TRACKS, Lang, Question
+from ..phrases import Phrases, pick
 from ..textfmt import table
 from ..untrusted import for_terminal, json_for_terminal, one_line
 from ..wiring import bank_cache, default_lang
@@ -16,6 +17,27 @@ from . import CliError, Parents
 
 if TYPE_CHECKING:
     from . import Subparsers
+
+
+# `bank list` and `bank show` in the language asked for (--lang): the same labels a session of it shows.
+_TEXT: Phrases = {
+    "header": ("아이디 난이도 트랙 질문", "id diff tracks question"),
+    "count": ("질문 {n}개", "{n} question(s)"),
+    "summary": (
+        "{id}  ·  {category}  ·  난이도 {difficulty}  ·  트랙 {tracks}",
+        "{id}  ·  {category}  ·  difficulty {difficulty}  ·  tracks {tracks}",
+    ),
+    "rubric": ("채점 기준", "Rubric"),
+    "criterion": (
+        "  {id} ({weight}%) — {name}   [핵심 포인트: {points}]",
+        "  {id} ({weight}%) — {name}   [key points: {points}]",
+    ),
+    "key_points": ("핵심 포인트", "Key points"),
+    "cues": ("    단서: {text}", "    cues: {text}"),
+    "follow_up": ("    꼬리질문: {text}", "    follow-up: {text}"),
+    "deepen": ("    심화 질문: {text}", "    deepen: {text}"),
+    "model_answer": ("모범 답안", "Model answer"),
+}
 
 
 def register(sub: Subparsers, parents: Parents) -> None:
@@ -85,35 +107,34 @@ def _bank_list(bank: Bank, args: argparse.Namespace, lang: Lang) -> int:
         ]
         print(json_for_terminal(json.dumps(items, ensure_ascii=False, indent=2)))
         return 0
-    rows = [["id", "diff", "tracks", "question"]]
+    rows = [pick(_TEXT, "header", lang).split()]
     rows += [[q.id, str(q.difficulty), ",".join(q.tracks), " ".join(q.text(lang).split())] for q in questions]
     print(table(rows, last_max=60))
-    print(f"\n{len(questions)} question(s)")
+    print("\n" + pick(_TEXT, "count", lang, n=len(questions)))
     return 0
 
 
 def _show(q: Question, lang: Lang) -> str:
     """Every part of a question as its bank file has it; a user's bank file may hold any character."""
-    lines = [
-        f"{q.id}  ·  {q.category}  ·  difficulty {q.difficulty}  ·  tracks {', '.join(q.tracks)}",
-        "",
-        for_terminal(q.text(lang)),
-        "",
-        "Rubric" if lang == "en" else "채점 기준",
-    ]
+
+    def t(key: str, **values: object) -> str:
+        return pick(_TEXT, key, lang, **values)
+
+    summary = t("summary", id=q.id, category=q.category, difficulty=q.difficulty, tracks=", ".join(q.tracks))
+    lines = [summary, "", for_terminal(q.text(lang)), "", t("rubric")]
     for c in q.rubric:
         name = one_line(c.name(lang))
-        lines.append(f"  {c.id} ({c.weight}%) — {name}   [key points: {', '.join(c.key_points)}]")
+        lines.append(t("criterion", id=c.id, weight=c.weight, name=name, points=", ".join(c.key_points)))
         for score in (1, 3, 5):
             lines.append(f"    {score}: {one_line(c.anchors[score](lang))}")
-    lines += ["", "Key points" if lang == "en" else "핵심 포인트"]
+    lines += ["", t("key_points")]
     for k in q.key_points:
         lines += [
             f"  {k.id}: {one_line(k.text(lang))}",
-            f"    cues: {one_line(', '.join(k.cues(lang)))}",
-            f"    follow-up: {one_line(k.follow_up(lang))}",
-            f"    deepen: {one_line(k.deepen(lang))}",
+            t("cues", text=one_line(", ".join(k.cues(lang)))),
+            t("follow_up", text=one_line(k.follow_up(lang))),
+            t("deepen", text=one_line(k.deepen(lang))),
         ]
     answer = for_terminal(q.model_answer(lang).rstrip())
-    lines += ["", "Model answer" if lang == "en" else "모범 답안", answer]
+    lines += ["", t("model_answer"), answer]
     return "\n".join(lines)

@@ -103,7 +103,7 @@ class FeedbackScreen(Screen[None]):
         backend = one_line(t.provider) + (f" · {one_line(t.model)}" if t.model else "")
         if not u.calls:
             return Content(backend)
-        return Content(f"{backend} · {tokens_in_out(u)}")
+        return Content(f"{backend} · {tokens_in_out(u, self.lang)}")
 
     async def action_toggle_answers(self) -> None:
         self.show_answers = not self.show_answers

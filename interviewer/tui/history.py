@@ -81,7 +81,7 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(f"[b]{self.t('title')}[/b]", classes="screen-title")
         table: DataTable[Text] = DataTable(id="sessions", cursor_type="row")
-        table.add_columns(*SessionSummary.COLUMNS)
+        table.add_columns(*(SessionSummary.COLUMNS_KO if self.lang == "ko" else SessionSummary.COLUMNS))
         yield table
         yield Static(self.t("empty"), id="empty")
         yield Static(f"[b]{self.t('trend')}[/b]", classes="screen-title")
