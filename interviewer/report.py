@@ -12,7 +12,9 @@ from .phrases import Phrases, pick
 from .settings import Price
 from .untrusted import for_markdown, markdown_line
 
-REPORT_VERSION = 2  # 2: tokens may be null (unknown), per-question graded_by and follow_ups_by
+# 2: tokens may be null (unknown), per-question graded_by and follow_ups_by; 3: a retried question's
+# earlier attempts and what changed since the last one
+REPORT_VERSION = 3
 
 
 class Provenance(BaseModel):
@@ -34,6 +36,22 @@ class ReportTurn(BaseModel):
     role: str
     kind: str
     text: str
+
+
+class AttemptReport(BaseModel):
+    """An earlier graded attempt at the question, from the session it was answered in."""
+
+    session_id: str
+    created_at: datetime = Field(description="when that session started")
+    overall: float
+    criteria: dict[str, int] = Field(description="criterion id -> score 1..5")
+
+
+class Changes(BaseModel):
+    """Key points, by id with their text in the session language, compared with the last attempt."""
+
+    newly_covered: dict[str, str] = Field(description="covered now, missed by the last attempt")
+    no_longer_covered: dict[str, str] = Field(description="covered by the last attempt, missed now")
 
 
 class QuestionReport(BaseModel):
@@ -62,6 +80,12 @@ class QuestionReport(BaseModel):
         description="who decided the follow-ups (offline when it decided any); null when none was decided"
     )
     turns: list[ReportTurn]
+    earlier: list[AttemptReport] = Field(
+        default_factory=list, description="the earlier graded attempts this session retries, oldest first"
+    )
+    changes: Changes | None = Field(
+        default=None, description="for a retried question once it is graded; null otherwise"
+    )
 
 
 class SessionReport(BaseModel):
@@ -177,6 +201,29 @@ def _question(r: QuestionRecord, lang: Lang) -> QuestionReport:
         graded_by=graded_by(r),
         follow_ups_by=follow_ups_by(r),
         turns=[ReportTurn(role=t.role, kind=t.kind, text=t.text) for t in r.turns],
+        earlier=[
+            AttemptReport(
+                session_id=a.session_id,
+                created_at=a.created_at,
+                overall=a.feedback.overall,
+                criteria={c.criterion_id: c.score for c in a.feedback.criteria},
+            )
+            for a in r.earlier
+        ],
+        changes=_changes(r, lang),
+    )
+
+
+def _changes(r: QuestionRecord, lang: Lang) -> Changes | None:
+    """Against the last earlier attempt; only for a graded question, whose key points may then be named."""
+    if r.feedback is None or not r.earlier:
+        return None
+    now, last = set(r.covered()), r.earlier[-1]
+    known = {k.id: k.text(lang) for k in r.question.key_points}
+    # A point the bank has dropped since the last attempt has no text here: it shows by its id.
+    return Changes(
+        newly_covered={k: known[k] for k in r.covered() if k in last.missed},
+        no_longer_covered={k: known.get(k, k) for k in last.covered if k not in now},
     )
 
 
@@ -225,6 +272,13 @@ _LABELS: Phrases = {
     ),
     "cost_partial": (" (토큰을 보고한 호출만)", " (for the calls that reported tokens)"),
     "table": ("| 기준 | 점수 | 근거 |", "| criterion | score | evidence |"),
+    "attempts": ("이전 시도와 비교", "Compared with earlier attempts"),
+    "attempt": ("{n}차 시도", "attempt {n}"),
+    "this_attempt": ("{n}차 시도 (이번)", "attempt {n} (this session)"),
+    "changed": ("지난 시도 이후 달라진 점", "What changed since the last attempt"),
+    "newly_covered": ("이번에 다룸 (지난번엔 빠짐)", "Covered now, missed last time"),
+    "no_longer_covered": ("이번에 빠짐 (지난번엔 다룸)", "Missed now, covered last time"),
+    "same_points": ("다룬 핵심 포인트는 지난번과 같습니다.", "Same key points covered as last time."),
     # A turn's kind in the conversation; the English side is the transcript's own name for it.
     "kind_question": ("질문", "question"),
     "kind_follow_up": ("꼬리질문", "follow_up"),
@@ -385,6 +439,7 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
                 name = q.criterion_names.get(cid, cid)
                 lines.append(f"| {markdown_line(name)} | {bar} | {quote} |")
             lines.append("")
+        lines += _attempts(q, lang)
         sections = (
             ("strengths", q.strengths),
             ("gaps", q.gaps),
@@ -410,3 +465,45 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
 def _cell(text: str) -> str:
     text = " ".join(text.split())
     return f"“{markdown_line(text[:157])}…”" if len(text) > 160 else f"“{markdown_line(text)}”"
+
+
+def _attempts(q: QuestionReport, lang: Lang) -> list[str]:
+    """A retried question's attempts side by side, one column each, oldest first, then what changed."""
+    if not q.earlier:
+        return []
+    n = len(q.earlier) + 1
+    heads = [
+        f"{_l('attempt', lang, n=i)} · {a.created_at:%Y-%m-%d %H:%M} · {markdown_line(a.session_id)}"
+        for i, a in enumerate(q.earlier, 1)
+    ]
+    heads.append(_l("this_attempt", lang, n=n))
+    scores = [a.criteria for a in q.earlier] + [q.criteria]
+    # The question's own criteria first, in the bank's order; any other an attempt was graded on after.
+    cids = list(dict.fromkeys([*q.criterion_names, *(c for each in scores for c in each)]))
+
+    def row(name: str, cells: list[str]) -> str:
+        return f"| {name} | " + " | ".join(cells) + " |"
+
+    overall = [f"{a.overall:.2f}" for a in q.earlier] + [f"{q.overall:.2f}" if q.overall else "–"]
+    lines = [
+        f"**{_l('attempts', lang)}**",
+        "",
+        row("", heads),
+        row("---", ["---"] * n),
+        row(f"**{_l('overall', lang)}**", overall),
+    ]
+    for cid in cids:
+        cells = [str(each[cid]) if cid in each else "–" for each in scores]
+        lines.append(row(markdown_line(q.criterion_names.get(cid, cid)), cells))
+    lines.append("")
+    if q.changes is not None:
+        lines.append(f"**{_l('changed', lang)}**")
+        for key in ("newly_covered", "no_longer_covered"):
+            points: dict[str, str] = getattr(q.changes, key)
+            if points:
+                lines.append(f"- {_l(key, lang)}:")
+                lines += [f"  - {markdown_line(text)}" for text in points.values()]
+        if not q.changes.newly_covered and not q.changes.no_longer_covered:
+            lines.append(f"- {_l('same_points', lang)}")
+        lines.append("")
+    return lines

@@ -484,7 +484,7 @@ def test_json_report_marks_unknown_tokens_and_who_graded(sandbox: Sandbox) -> No
     result = sandbox.run("report", SID, "--format", "json")
     assert result.code == 0, result.err
     report = json.loads(result.out)
-    assert report["report_version"] == 2
+    assert report["report_version"] == 3
     assert report["usage"] == {
         "calls": 4,
         "fallbacks": 1,
