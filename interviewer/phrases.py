@@ -120,6 +120,15 @@ _PHRASES: Phrases = {
     "reason_deepen": ("'{text}'를 언급했으므로 한 단계 더 질문", "covered '{text}'; going one level deeper"),
     "reason_done": ("더 물어볼 핵심 포인트가 없음", "no key point left to probe"),
     "reason_no_answer": ("답변이 없어 다음 질문으로", "no answer; moving on"),
+    # A turn's kind in a report's conversation and a replay; in English, the transcript's own name for it.
+    "kind_question": ("질문", "question"),
+    "kind_follow_up": ("꼬리질문", "follow_up"),
+    "kind_deepen": ("심화 질문", "deepen"),
+    "kind_hint": ("힌트", "hint"),
+    "kind_reason_aloud": ("추론 유도", "reason_aloud"),
+    "kind_answer": ("답변", "answer"),
+    "kind_idk": ("모르겠음", "idk"),
+    "kind_skip": ("건너뜀", "skip"),
     # Why this follow-up (why.py): the point is named by its criterion, never by what it says.
     "why_missing": (
         "묻는 부분: {point} — 지금까지의 답변에서 다루지 않았거나 짧게만 언급한 내용이라 "

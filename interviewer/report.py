@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from .domain import CallRecord, Lang, QuestionRecord, Transcript, Usage
-from .phrases import Phrases, pick
+from .phrases import Phrases, pick, say
 from .settings import Price
 from .untrusted import for_markdown, markdown_line
 
@@ -279,15 +279,6 @@ _LABELS: Phrases = {
     "newly_covered": ("이번에 다룸 (지난번엔 빠짐)", "Covered now, missed last time"),
     "no_longer_covered": ("이번에 빠짐 (지난번엔 다룸)", "Missed now, covered last time"),
     "same_points": ("다룬 핵심 포인트는 지난번과 같습니다.", "Same key points covered as last time."),
-    # A turn's kind in the conversation; the English side is the transcript's own name for it.
-    "kind_question": ("질문", "question"),
-    "kind_follow_up": ("꼬리질문", "follow_up"),
-    "kind_deepen": ("심화 질문", "deepen"),
-    "kind_hint": ("힌트", "hint"),
-    "kind_reason_aloud": ("추론 유도", "reason_aloud"),
-    "kind_answer": ("답변", "answer"),
-    "kind_idk": ("모르겠음", "idk"),
-    "kind_skip": ("건너뜀", "skip"),
     "bar": (
         "토큰 입력 {prompt} / 출력 {completion}{partial}",
         "tokens {prompt} in / {completion} out{partial}",
@@ -457,7 +448,7 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
             for t in q.turns:
                 who = _l(t.role, lang)
                 text = for_markdown(t.text) or _l(t.kind if t.kind in ("idk", "skip") else "empty", lang)
-                lines.append(f"**{who}** ({_l('kind_' + t.kind, lang)}): {text}\n")
+                lines.append(f"**{who}** ({say('kind_' + t.kind, lang)}): {text}\n")
             lines += ["</details>", ""]
     return "\n".join(lines).rstrip() + "\n"
 

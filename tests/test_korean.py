@@ -258,3 +258,13 @@ def test_describe_never_shows_pydantic_english_to_a_korean_user() -> None:
 def test_describe_keeps_a_label_on_one_line() -> None:
     text = describe(rejected(questions=0), SetupChoices, "en", {"questions": "Ques\ntions\x1b[31m"})
     assert "\n" not in text and "\x1b" not in text
+
+
+def test_replay_of_a_korean_session_is_korean() -> None:
+    from interviewer.evaluation.replay import replay_text
+
+    ko = replay_text(graded_session("ko"))
+    assert "(채점됨)" in ko and "[질문]" in ko and "[답변]" in ko and "종합 점수:" in ko
+    assert "메모리 구조" in ko and "memory-model" not in ko
+    en = replay_text(graded_session("en"))
+    assert "(graded)" in en and "Candidate [answer]:" in en and "overall:" in en and "Memory layout" in en

@@ -7,11 +7,21 @@ from typing import NamedTuple
 from ..domain import CallRecord, Lang, QuestionRecord, Transcript
 from ..engine import for_backend
 from ..llm.base import Backend, FollowUpRequest, GradeRequest
+from ..phrases import Phrases, pick, say
 from ..untrusted import for_terminal, one_line
 from ..why import EXPLAINED, explain_turn
 
-_WHO = {"interviewer": ("면접관", "Interviewer"), "candidate": ("지원자", "Candidate")}
-_NOTED = ("면접관 메모", "interviewer's note")
+_TEXT: Phrases = {
+    "interviewer": ("면접관", "Interviewer"),
+    "candidate": ("지원자", "Candidate"),
+    "noted": ("면접관 메모", "interviewer's note"),
+    # A question's status; the English side is the transcript's own word for it.
+    "open": ("답변 전", "open"),
+    "answered": ("답변함, 채점 전", "answered"),
+    "graded": ("채점됨", "graded"),
+    "ended": ("답변 전 종료", "ended"),
+    "overall": ("종합 점수", "overall"),
+}
 
 
 def replay_text(t: Transcript) -> str:
@@ -20,25 +30,30 @@ def replay_text(t: Transcript) -> str:
     backend = one_line(t.provider) + (f" ({one_line(t.model)})" if t.model else "")
     lines = [f"{one_line(t.session_id)} · {t.plan.track} · {lang} · {backend}", ""]
     for i, r in enumerate((r for r in t.records if r.turns), 1):
-        lines.append(f"── {i}. {r.question.id} ({r.status}) ──")
+        lines.append(f"── {i}. {r.question.id} ({pick(_TEXT, r.status, lang)}) ──")
+        names = {c.id: c.name(lang) for c in r.question.rubric}
         for n, turn in enumerate(r.turns):
-            who = _WHO[turn.role][0 if lang == "ko" else 1]
-            text = for_terminal(turn.text) or f"({turn.kind})"
-            lines.append(f"{who} [{turn.kind}]: {text}")
+            who = pick(_TEXT, turn.role, lang)
+            kind = say(f"kind_{turn.kind}", lang)
+            text = for_terminal(turn.text) or f"({kind})"
+            lines.append(f"{who} [{kind}]: {text}")
             if turn.role == "interviewer" and turn.kind in EXPLAINED:
                 why = explain_turn(r.question, r.turns, n, lang)
                 # The backend's own reason may spell a key point out: only once the question is graded.
                 if turn.why and r.status == "graded":
-                    why += f" ({_NOTED[0 if lang == 'ko' else 1]}: {turn.why})"
+                    why += f" ({pick(_TEXT, 'noted', lang)}: {turn.why})"
                 lines.append(f"   ↳ {one_line(why)}")
         if r.feedback is not None:
-            scores = ", ".join(f"{one_line(c.criterion_id)} {c.score}" for c in r.feedback.criteria)
+            scores = ", ".join(
+                f"{one_line(names.get(c.criterion_id, c.criterion_id))} {c.score}"
+                for c in r.feedback.criteria
+            )
             lines.append(f"→ {r.feedback.overall:.2f} / 5 ({scores})")
             lines += [f"   + {for_terminal(s)}" for s in r.feedback.strengths]
             lines += [f"   - {for_terminal(g)}" for g in r.feedback.gaps]
         lines.append("")
     overall = "–" if t.overall is None else f"{t.overall:.2f} / 5"
-    lines.append(f"overall: {overall}")
+    lines.append(f"{pick(_TEXT, 'overall', lang)}: {overall}")
     return "\n".join(lines)
 
 
