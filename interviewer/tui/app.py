@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,8 +16,17 @@ from textual.binding import Binding
 from ..domain import Lang, Transcript
 from ..settings import Settings
 from ..store import Store, new_session_id
+from ..untrusted import one_line
+from .bank_browser import BankBrowserScreen
 from .history import HistoryScreen
-from .messages import InterviewEnded, OpenHistory, OpenInterview, OpenReport
+from .messages import (
+    InterviewEnded,
+    OpenBankBrowser,
+    OpenHistory,
+    OpenInterview,
+    OpenReport,
+    StartQuestions,
+)
 from .setup import SetupScreen
 
 if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
@@ -47,20 +56,26 @@ class Context:
     # provider and model outrank the record). None: the record outranks `settings`.
     resumed_settings: Callable[[Mapping[str, str]], Settings] | None = None
 
-    def start_interview(self, choices: SetupChoices, seed: int | None = None) -> Engine:
+    def start_interview(
+        self, choices: SetupChoices, seed: int | None = None, question_ids: Sequence[str] = ()
+    ) -> Engine:
+        """A new session of the choices, or of exactly `question_ids` in that order when any are given."""
         from .. import session
         from ..bank import load_bank
         from ..domain import Plan
 
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
         bank = load_bank(banks, cache_dir=self.bank_cache)
+        ids = list(question_ids)
         plan = Plan(
             track=choices.track,
-            categories=choices.categories,
-            questions=choices.questions,
+            # Named questions: the plan says what the session holds, not what the setup screen last chose.
+            categories=sorted({i.split("/")[0] for i in ids}) if ids else choices.categories,
+            questions=len(ids) if ids else choices.questions,
             follow_ups=choices.follow_ups,
             lang=choices.lang,
             seed=self.seeds() if seed is None else seed,
+            question_ids=ids,
         )
         overrides = {"provider": choices.provider, **({"model": choices.model} if choices.model else {})}
         settings = self.settings.model_copy(update=overrides)
@@ -134,6 +149,33 @@ class InterviewerApp(App[int]):
     @on(OpenHistory)
     def open_history(self, message: OpenHistory) -> None:
         self.push_screen(HistoryScreen(self.context, message.lang))
+
+    @on(OpenBankBrowser)
+    def open_bank_browser(self, message: OpenBankBrowser) -> None:
+        self.push_screen(BankBrowserScreen(self.context, message.lang))
+
+    @on(StartQuestions)
+    def start_questions(self, message: StartQuestions) -> None:
+        from ..bank import BankError
+        from .interview import InterviewScreen
+        from .prefs import load_choices
+
+        # The remembered backend, follow-ups and track; the questions and language are the browser's.
+        choices = load_choices(self.context.prefs_path, message.lang).model_copy(
+            update={"lang": message.lang}
+        )
+        try:
+            engine = self.context.start_interview(choices, question_ids=message.question_ids)
+        except Exception as exc:  # said where the questions were picked; the browser stays
+            if isinstance(exc, BankError):
+                problem = exc.problems[0]
+            elif isinstance(exc, KeyError):
+                problem = str(exc.args[0])
+            else:
+                problem = str(exc)
+            self.notify(one_line(problem), severity="error", timeout=10, markup=False)
+            return
+        self.push_screen(InterviewScreen(engine, self.context.clock))
 
     async def action_quit(self) -> None:
         from .interview import InterviewScreen

@@ -26,6 +26,7 @@ _KO = {
     "Report": "리포트",
     "Resume": "이어하기",
     "Don't wait": "기다리지 않기",
+    "Mark": "선택",
 }
 
 

@@ -41,3 +41,20 @@ class OpenHistory(Message):
     def __init__(self, lang: Lang) -> None:
         super().__init__()
         self.lang = lang
+
+
+class OpenBankBrowser(Message):
+    """Browse the bank by category and pick the questions to practise."""
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
+
+
+class StartQuestions(Message):
+    """Start an interview of exactly these questions, in this order (from the bank browser)."""
+
+    def __init__(self, question_ids: list[str], lang: Lang) -> None:
+        super().__init__()
+        self.question_ids = question_ids
+        self.lang = lang
