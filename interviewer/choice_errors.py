@@ -27,6 +27,7 @@ _TEXT: Phrases = {
     "too_long": ("{label}: {n}자 이하로 입력하세요.", "{label}: at most {n} characters."),
     "too_many": ("{label}: {n}개 이하로 고르세요.", "{label}: choose at most {n}."),
     "invalid": ("{label}: 올바른 값이 아닙니다.", "{label}: not a valid value."),
+    "order": ("{label}: 최고가 최저보다 낮습니다.", "{label}: the highest is below the lowest."),
 }
 
 # Pydantic's error types that are about a number: the allowed range says what to type instead.
@@ -56,6 +57,8 @@ def describe(exc: ValidationError, model: type[BaseModel], lang: Lang, labels: M
         return pick(_TEXT, "too_long", lang, label=label, n=ctx.get("max_length"))
     if kind == "too_long":
         return pick(_TEXT, "too_many", lang, label=label, n=ctx.get("max_length"))
+    if kind == "range_order":
+        return pick(_TEXT, "order", lang, label=label)
     return pick(_TEXT, "invalid", lang, label=label)
 
 

@@ -28,7 +28,7 @@ from .llm.base import BackendAuthError
 from .phrases import Phrases, pick
 from .report import build_report, to_markdown
 from .settings import Price
-from .store import StoreError
+from .store import StoreError, answered
 from .untrusted import for_terminal, one_line
 from .why import explain_follow_up
 
@@ -82,6 +82,12 @@ _TEXT: Phrases = {
     "unsaved_answer": ("내 답변:", "Your answer:"),
     "unsaved_draft": ("작성 중이던 답변 (제출 전):", "Your draft (not submitted):"),
     "unsaved_end": ("── 저장하지 못한 답변 끝 ──", "── end of the unsaved answers ──"),
+    "left": (
+        "면접 {id}을(를) 끝내지 않고 나왔습니다 ({answered}/{total}문항 답변). "
+        "지금까지의 답변은 저장되었습니다. 이어서 하려면: {cmd}",
+        "Interview {id} is not finished ({answered} of {total} answered). Everything so far is saved. "
+        "To continue: {cmd}",
+    ),
 }
 
 Kept = Literal["saved", "rescued", "printed"]
@@ -125,9 +131,25 @@ def keep_unsaved(engine: Engine, out: TextIO) -> Kept:
     return "rescued"
 
 
-def keep_all_unsaved(engines: Sequence[Engine], out: TextIO) -> int:
-    """`keep_unsaved` for every engine a front end ran; 1 if answers could only be printed, else 0."""
+def keep_all_unsaved(
+    engines: Sequence[Engine], out: TextIO, resume_command: Callable[[str], str] | None = None
+) -> int:
+    """`keep_unsaved` for every engine a front end ran; 1 if answers could only be printed, else 0. With
+    `resume_command`, an interview left unfinished with something in it is named with the command that
+    continues it: the screen is gone, and nothing else would say so."""
     kept = [keep_unsaved(engine, out) for engine in engines]
+    for engine, how in zip(engines, kept, strict=True):
+        t = engine.transcript
+        if resume_command is None or how != "saved" or engine.finished or not (answered(t) or t.draft):
+            continue
+        command = resume_command(t.session_id)
+        out.write(
+            _say(
+                "left", engine.lang, id=t.session_id, answered=answered(t), total=len(t.records), cmd=command
+            )
+        )
+        out.write("\n")
+    out.flush()
     return 1 if "printed" in kept else 0
 
 

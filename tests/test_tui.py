@@ -139,7 +139,7 @@ def test_the_draft_survives_closing_mid_answer(tmp_path: Path) -> None:
     t = saved(tmp_path)
     assert t.draft == "half an answer" and not t.finished
 
-    again = InterviewerApp(ctx, resume=t)
+    again = InterviewerApp(ctx, opened=ctx.resume(t))
 
     async def resumed(pilot: Pilot[int]) -> None:
         await settle(pilot)
@@ -198,7 +198,7 @@ def test_setup_rejects_a_bad_number_in_place(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, SetupScreen)
-        assert "questions" in str(app.screen.query_one("#setup-error").render())
+        assert "Questions:" in str(app.screen.query_one("#setup-error").render())  # named as labelled
 
     drive(app, script)
 

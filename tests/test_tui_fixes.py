@@ -30,7 +30,7 @@ def test_a_restored_draft_puts_the_cursor_at_its_end(tmp_path: Path) -> None:
         await pilot.press("ctrl+q")
 
     drive(app, script)
-    again = InterviewerApp(ctx, resume=saved(tmp_path))
+    again = InterviewerApp(ctx, opened=ctx.resume(saved(tmp_path)))
 
     async def resumed(pilot: Pilot[int]) -> None:
         await settle(pilot)

@@ -41,19 +41,15 @@ def register(sub: Subparsers, parents: Parents) -> None:
     practice.add_argument(
         "--plain", action="store_true", help="plain text on stdin/stdout (works with pipes)"
     )
-    practice.add_argument("--track", choices=TRACKS, default="mlse", help="default: mlse")
+    # No defaults here: a flag given fills the setup screen, and only a given one should win over the
+    # choices remembered there. The defaults are Plan's.
+    practice.add_argument("--track", choices=TRACKS, help="default: mlse")
     practice.add_argument(
         "--category", action="append", default=[], metavar="C", help="only these categories (repeatable)"
     )
-    practice.add_argument(
-        "--questions", type=count(1, MAX_QUESTIONS), default=5, metavar="N", help="default: 5"
-    )
-    practice.add_argument(
-        "--follow-ups", type=count(0, 10), default=2, metavar="N", help="per question; default: 2"
-    )
-    practice.add_argument(
-        "--difficulty", type=_difficulty, default=(1, 5), metavar="MIN-MAX", help="e.g. 2-4"
-    )
+    practice.add_argument("--questions", type=count(1, MAX_QUESTIONS), metavar="N", help="default: 5")
+    practice.add_argument("--follow-ups", type=count(0, 10), metavar="N", help="per question; default: 2")
+    practice.add_argument("--difficulty", type=_difficulty, metavar="MIN-MAX", help="e.g. 2-4")
     practice.add_argument("--seed", type=int, help="question selection seed (default: random, recorded)")
     practice.add_argument(
         "--question",
@@ -95,10 +91,9 @@ def _interactive() -> bool:
 
 def run_practice(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on a screen
     if not args.plain and _interactive():
-        bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on the screen
         return _run_tui(args, settings, bank)
-    bank = load_bank(args.bank, cache_dir=bank_cache())
     from .. import session
     from ..engine import EngineError
 
@@ -124,16 +119,27 @@ def _categories(args: argparse.Namespace, bank: Bank) -> list[str]:
     return categories
 
 
+def given_choices(args: argparse.Namespace, bank: Bank) -> dict[str, object]:
+    """The interview's shape as the command line gave it, by Plan field: only what was given."""
+    given: dict[str, object] = {
+        "track": args.track,
+        "questions": args.questions,
+        "follow_ups": args.follow_ups,
+        "lang": args.lang,
+        "categories": _categories(args, bank) or None,
+    }
+    if args.difficulty is not None:
+        given["min_difficulty"], given["max_difficulty"] = args.difficulty
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def _filtered_plan(args: argparse.Namespace, bank: Bank) -> Plan:
-    return Plan(
-        track=args.track,
-        categories=_categories(args, bank),
-        questions=args.questions,
-        follow_ups=args.follow_ups,
-        min_difficulty=args.difficulty[0],
-        max_difficulty=args.difficulty[1],
-        lang=args.lang or default_lang(),
-        seed=args.seed if args.seed is not None else secrets.randbelow(1_000_000),
+    return Plan.model_validate(
+        {
+            **given_choices(args, bank),
+            "lang": args.lang or default_lang(),
+            "seed": args.seed if args.seed is not None else secrets.randbelow(1_000_000),
+        }
     )
 
 
@@ -156,12 +162,9 @@ def requested_plan(args: argparse.Namespace, bank: Bank, store: Store) -> Reques
     if not ids:
         return None
     _check_ids(ids, bank)
-    plan = Plan(
-        track=args.track,
-        questions=len(ids),
-        follow_ups=args.follow_ups,
-        lang=args.lang or default_lang(),
-        question_ids=ids,
+    shape = {k: v for k, v in given_choices(args, bank).items() if k in ("track", "follow_ups")}
+    plan = Plan.model_validate(
+        {**shape, "questions": len(ids), "lang": args.lang or default_lang(), "question_ids": ids}
     )
     return Requested(plan, {})
 
@@ -233,25 +236,52 @@ def _run_tui(
     resume: Transcript | None = None,
     store: Store | None = None,
 ) -> int:
+    """The full screen. A session named on the command line (resumed, `--question`, `--retry`) is opened
+    before it shows, so what is wrong with it is one line here; otherwise the setup screen opens, filled
+    with the flags given."""
     from ..tui.app import Context, InterviewerApp
 
+    store = store or store_for(settings)
+    given: dict[str, object] = {}
+    request = None
+    if bank is not None:
+        request = requested_plan(args, bank, store)
+        given = given_choices(args, bank)
+        given.update({k: v for k in ("provider", "model") if (v := getattr(args, k, None))})
     context = Context(
         settings=settings,
-        store=store or store_for(settings),
+        store=store,
         backend_factory=make_backend,
         default_lang=default_lang(),
         prefs_path=user_config_path(APP_NAME) / "last-setup.json",
         bank_cache=bank_cache(),
         extra_banks=list(getattr(args, "bank", [])),
         bank=bank,
+        given=given,
         resumed_settings=lambda recorded: resumed_settings(args, recorded),
     )
+    if getattr(args, "seed", None) is not None:
+        context.seeds = lambda: int(args.seed)
     context.store.check_writable()
     try:
-        code = InterviewerApp(context, resume=resume).run() or 0
+        from ..engine import EngineError
+
+        if resume is not None:
+            opened = context.resume(resume)
+        elif request is not None:
+            try:
+                opened = context.start_plan(request.plan, request.earlier)
+            except EngineError as exc:
+                raise CliError(str(exc)) from None
+        else:
+            opened = None
+        code = InterviewerApp(context, opened=opened).run() or 0
         from ..plain import keep_all_unsaved  # after the screen is closed: what could not be saved shows here
 
-        return keep_all_unsaved(context.engines, sys.stdout) or code
+        def command(session_id: str) -> str:
+            return resume_command(session_id, args.data_dir)
+
+        return keep_all_unsaved(context.engines, sys.stdout, command) or code
     finally:
         context.store.close()  # the sessions opened on the screens stay locked until here
 

@@ -31,6 +31,7 @@ from .setup import SetupScreen
 
 if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
     from ..bank import Bank
+    from ..domain import EarlierAttempt, Plan
     from ..engine import Engine
     from ..llm.base import Backend
     from .prefs import SetupChoices
@@ -52,6 +53,8 @@ class Context:
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
+    # Setup choices named on the command line (`practice --questions 3`): they win over the remembered ones.
+    given: dict[str, object] = field(default_factory=dict)
     # The settings a resumed session goes on with, given the backend it recorded (the command line's
     # provider and model outrank the record). None: the record outranks `settings`.
     resumed_settings: Callable[[Mapping[str, str]], Settings] | None = None
@@ -73,6 +76,8 @@ class Context:
             categories=sorted({i.split("/")[0] for i in ids}) if ids else choices.categories,
             questions=len(ids) if ids else choices.questions,
             follow_ups=choices.follow_ups,
+            min_difficulty=choices.min_difficulty,
+            max_difficulty=choices.max_difficulty,
             lang=choices.lang,
             seed=self.seeds() if seed is None else seed,
             question_ids=ids,
@@ -80,6 +85,19 @@ class Context:
         overrides = {"provider": choices.provider, **({"model": choices.model} if choices.model else {})}
         settings = self.settings.model_copy(update=overrides)
         engine = session.start(self.store, plan, bank, settings, self.backend_factory, self.session_ids)
+        self.engines.append(engine)
+        return engine
+
+    def start_plan(self, plan: Plan, earlier: Mapping[str, list[EarlierAttempt]] | None = None) -> Engine:
+        """A new session of a plan the command line made (`--question`, `--retry`), with its bank and
+        settings; `earlier` as `session.start` takes it."""
+        from .. import session
+        from ..bank import load_bank
+
+        bank = self.bank or load_bank(self.extra_banks, cache_dir=self.bank_cache)
+        engine = session.start(
+            self.store, plan, bank, self.settings, self.backend_factory, self.session_ids, earlier
+        )
         self.engines.append(engine)
         return engine
 
@@ -107,20 +125,21 @@ class InterviewerApp(App[int]):
         Binding("f9", "toggle_dark", "Theme", show=False),
     ]
 
-    def __init__(self, context: Context, resume: Transcript | None = None) -> None:
+    def __init__(self, context: Context, opened: Engine | None = None) -> None:
+        """`opened`: an interview to show at once (resumed, or named on the command line) over setup."""
         super().__init__()
         self.context = context
-        self._resume = resume
+        self._opened = opened
 
     # The interview and feedback screens are imported when first shown: they bring the engine and the report
     # with them, and the setup screen should not wait for those.
 
     def on_mount(self) -> None:
         self.push_screen(SetupScreen(self.context))
-        if self._resume is not None:
+        if self._opened is not None:
             from .interview import InterviewScreen
 
-            self.push_screen(InterviewScreen(self.context.resume(self._resume), self.context.clock))
+            self.push_screen(InterviewScreen(self._opened, self.context.clock))
 
     @on(OpenInterview)
     def open_interview(self, message: OpenInterview) -> None:
@@ -160,7 +179,8 @@ class InterviewerApp(App[int]):
         from .interview import InterviewScreen
         from .prefs import load_choices
 
-        # The remembered backend, follow-ups and track; the questions and language are the browser's.
+        # The setup screen's choices (kept as the last ones when it opened the browser); the questions and
+        # the language are the browser's.
         choices = load_choices(self.context.prefs_path, message.lang).model_copy(
             update={"lang": message.lang}
         )

@@ -334,7 +334,7 @@ class InterviewScreen(Screen[None]):
         usage = t.usage()
         parts = [one_line(t.provider) + (f" · {one_line(t.model)}" if t.model else "")]
         if usage.calls:
-            parts.append(tokens_in_out(usage))
+            parts.append(tokens_in_out(usage, self.lang))
         if self.engine.grading:
             parts.append(f"grading {self.engine.grading}")
         parts.append(one_line(t.session_id))

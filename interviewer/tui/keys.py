@@ -25,6 +25,7 @@ _KO = {
     "Back": "뒤로",
     "Report": "리포트",
     "Resume": "이어하기",
+    "Pick questions": "문제 고르기",
     "Don't wait": "기다리지 않기",
     "Mark": "선택",
 }

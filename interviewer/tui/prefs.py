@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..domain import Lang, Track
 from ..files import SMALL_LIMIT, FileProblem, read_file
@@ -17,10 +18,20 @@ class SetupChoices(BaseModel):
     categories: list[str] = Field(default_factory=list)
     questions: int = Field(default=5, ge=1, le=100)
     follow_ups: int = Field(default=2, ge=0, le=10)
+    min_difficulty: int = Field(default=1, ge=1, le=5)
+    max_difficulty: int = Field(default=5, ge=1, le=5)
     lang: Lang = "ko"
     provider: Provider = "auto"
     model: str = ""
     banks: str = ""
+
+    @field_validator("max_difficulty")
+    @classmethod
+    def _ordered(cls, value: int, info: ValidationInfo) -> int:
+        # A type of its own, so the setup screen can say it in the user's language (choice_errors.py).
+        if value < info.data.get("min_difficulty", 1):
+            raise PydanticCustomError("range_order", "the highest is below the lowest")
+        return value
 
 
 def load_choices(path: Path | None, default_lang: Lang) -> SetupChoices:

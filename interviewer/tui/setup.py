@@ -14,12 +14,14 @@ from textual.strip import Strip
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
 
 from ..bank import BankError, load_bank
+from ..choice_errors import describe
 from ..domain import TRACKS
 from ..phrases import Phrases, pick
 from ..redact import redact_url
+from ..store import SessionSummary, StoreError
 from ..untrusted import one_line
 from .keys import speak
-from .messages import OpenHistory, OpenInterview
+from .messages import OpenBankBrowser, OpenHistory, OpenInterview
 from .prefs import SetupChoices, load_choices, save_choices
 
 if TYPE_CHECKING:
@@ -28,19 +30,54 @@ if TYPE_CHECKING:
 TEXT: Phrases = {
     "title": ("모의 기술 면접", "Mock technical interview"),
     "track": ("직무 트랙", "Track"),
+    "difficulty": ("난이도", "Difficulty"),
     "categories": ("분야 (비우면 전체)", "Categories (none = all)"),
     "questions": ("질문 수", "Questions"),
-    "follow_ups": ("질문당 꼬리질문", "Follow-ups per question"),
+    "follow_ups": ("질문당 꼬리질문", "Follow-ups each"),
     "lang": ("언어", "Language"),
-    "provider": ("채점/질문 백엔드", "Backend"),
-    "model": ("모델 (비우면 기본값)", "Model (empty = default)"),
-    "banks": ("추가 문제 은행 경로 (쉼표로 구분)", "Extra bank paths (comma-separated)"),
-    "start": ("시작 (Enter / Ctrl+S)", "Start (Enter / Ctrl+S)"),
+    "provider": ("백엔드", "Backend"),
+    "model": ("모델", "Model"),
+    "model_default": ("비우면 {model}", "empty: {model}"),
+    "banks": ("추가 문제 은행", "Extra banks"),
+    "banks_hint": ("경로, 쉼표로 구분", "paths, comma-separated"),
+    "start": ("시작 (Enter)", "Start (Enter)"),
     "history": ("기록 (F5)", "History (F5)"),
+    "resume": ("이어하기 (F7)", "Resume (F7)"),
+    "browse": ("문제 고르기 (F8)", "Pick questions (F8)"),
+    "unfinished": (
+        "끝내지 않은 면접: {id} · {answered}/{total}문항 답변 · F7로 이어하기",
+        "Unfinished interview: {id} · {answered} of {total} answered · F7 to resume",
+    ),
     "key_set": ("API 키: 설정됨", "API key: set"),
     "nothing_set": ("API 키나 base URL이 설정되지 않음", "no API key or base URL configured"),
     "model_is": ("모델", "model"),
+    "track_mlse": (
+        "ML 소프트웨어 엔지니어: CS 기초, ML 이론, 서빙과 MLOps, 시스템 설계",
+        "ML software engineer: CS fundamentals, ML theory, serving and MLOps, system design",
+    ),
+    "track_mle": (
+        "ML 엔지니어: ML 이론과 MLOps 중심, CS와 시스템 설계는 일부",
+        "ML engineer: mostly ML theory and MLOps, some CS and system design",
+    ),
+    "track_backend": (
+        "백엔드 엔지니어: CS 기초, 백엔드, 시스템 설계 (ML 이론 없음)",
+        "Backend engineer: CS fundamentals, backend, system design (no ML theory)",
+    ),
 }
+
+# Labels on the screen, by the id of what they name: relabelled when the language changes.
+_LABELS = {
+    "track": "track",
+    "difficulty": "difficulty",
+    "questions": "questions",
+    "follow_ups": "follow_ups",
+    "lang": "lang",
+    "provider": "provider",
+    "model": "model",
+    "banks": "banks",
+    "categories": "categories",
+}
+_BUTTONS = {"start": "start", "history": "history", "browse": "browse", "resume": "resume"}
 
 
 class CategoryList(SelectionList[str]):
@@ -66,15 +103,20 @@ class SetupScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("f5", "history", "History"),
+        Binding("f7", "resume", "Resume"),
+        Binding("f8", "browse", "Pick questions"),
     ]
 
     def __init__(self, context: Context) -> None:
         super().__init__()
         self.context = context
+        self.unfinished: SessionSummary | None = None
 
     def compose(self) -> ComposeResult:
         ctx = self.context
         choices = load_choices(ctx.prefs_path, ctx.default_lang)
+        # What the command line named wins over what was chosen last time.
+        choices = SetupChoices.model_validate({**choices.model_dump(), **ctx.given})
         self.lang = choices.lang
         try:
             bank = ctx.bank or load_bank(ctx.extra_banks, cache_dir=ctx.bank_cache)
@@ -82,56 +124,91 @@ class SetupScreen(Screen[None]):
         except BankError:
             categories = []
         t = self.t
-        with VerticalScroll(id="setup"):
-            yield Static(f"[b]{t('title')}[/b]", id="setup-title")
-            with Horizontal(classes="row"):
-                with Vertical(classes="col"):
-                    yield Label(t("track"))
-                    yield Select(
-                        [(x, x) for x in TRACKS],
-                        value=choices.track,
-                        allow_blank=False,
-                        id="track",
-                        compact=True,
-                    )
-                    yield Label(t("questions"))
-                    yield Input(str(choices.questions), id="questions", type="integer", compact=True)
-                    yield Label(t("follow_ups"))
-                    yield Input(str(choices.follow_ups), id="follow_ups", type="integer", compact=True)
-                    yield Label(t("lang"))
-                    yield Select(
-                        [("한국어", "ko"), ("English", "en")],
-                        value=choices.lang,
-                        allow_blank=False,
-                        id="lang",
-                        compact=True,
-                    )
-                with Vertical(classes="col"):
-                    yield Label(t("categories"))
+        levels = [(str(n), n) for n in range(1, 6)]
+        with VerticalScroll(id="setup-page"):
+            with Horizontal(id="setup"):
+                with Vertical(id="setup-form"):
+                    yield Static(f"[b]{t('title')}[/b]", id="setup-title")
+                    with Horizontal(classes="field"):
+                        yield Label(t("track"), id="label-track")
+                        yield Select(
+                            [(x, x) for x in TRACKS],
+                            value=choices.track,
+                            allow_blank=False,
+                            id="track",
+                            compact=True,
+                        )
+                    yield Static(self._track_line(choices.track), id="track-about")
+                    with Horizontal(classes="field"):
+                        yield Label(t("difficulty"), id="label-difficulty")
+                        yield Select(
+                            levels,
+                            value=choices.min_difficulty,
+                            allow_blank=False,
+                            id="min_difficulty",
+                            compact=True,
+                        )
+                        yield Static("–", classes="between")
+                        yield Select(
+                            levels,
+                            value=choices.max_difficulty,
+                            allow_blank=False,
+                            id="max_difficulty",
+                            compact=True,
+                        )
+                    with Horizontal(classes="field"):
+                        yield Label(t("questions"), id="label-questions")
+                        yield Input(str(choices.questions), id="questions", type="integer", compact=True)
+                    with Horizontal(classes="field"):
+                        yield Label(t("follow_ups"), id="label-follow_ups")
+                        yield Input(str(choices.follow_ups), id="follow_ups", type="integer", compact=True)
+                    with Horizontal(classes="field"):
+                        yield Label(t("lang"), id="label-lang")
+                        yield Select(
+                            [("한국어", "ko"), ("English", "en")],
+                            value=choices.lang,
+                            allow_blank=False,
+                            id="lang",
+                            compact=True,
+                        )
+                    with Horizontal(classes="field gap"):
+                        yield Label(t("provider"), id="label-provider")
+                        yield Select(
+                            [("auto", "auto"), ("offline", "offline"), ("openai", "openai")],
+                            value=choices.provider,
+                            allow_blank=False,
+                            id="provider",
+                            compact=True,
+                        )
+                    yield Static(self._backend_status(choices.provider), id="backend-status")
+                    with Horizontal(classes="field"):
+                        yield Label(t("model"), id="label-model")
+                        yield Input(choices.model, id="model", placeholder=self._model_hint(), compact=True)
+                    with Horizontal(classes="field"):
+                        yield Label(t("banks"), id="label-banks")
+                        yield Input(choices.banks, id="banks", placeholder=t("banks_hint"), compact=True)
+                with Vertical(id="setup-categories"):
+                    yield Label(t("categories"), id="label-categories")
                     yield CategoryList(
                         *[(c, c, c in choices.categories) for c in categories], id="categories"
                     )
-            yield Label(t("provider"))
-            yield Select(
-                [("auto", "auto"), ("offline", "offline"), ("openai", "openai")],
-                value=choices.provider,
-                allow_blank=False,
-                id="provider",
-                compact=True,
-            )
-            yield Static(self._backend_status(choices.provider), id="backend-status")
-            yield Label(t("model"))
-            yield Input(choices.model, id="model", placeholder=ctx.settings.resolved_model(), compact=True)
-            yield Label(t("banks"))
-            yield Input(choices.banks, id="banks", compact=True)
             yield Static("", id="setup-error")
+            yield Static("", id="unfinished")
             with Horizontal(classes="buttons"):
                 yield Button(t("start"), id="start", variant="primary", compact=True)
                 yield Button(t("history"), id="history", compact=True)
+                yield Button(t("browse"), id="browse", compact=True)
+                yield Button(t("resume"), id="resume", compact=True)
         yield Footer()
 
-    def t(self, key: str) -> str:
-        return pick(TEXT, key, self.lang)
+    def t(self, key: str, **values: object) -> str:
+        return pick(TEXT, key, self.lang, **values)
+
+    def _track_line(self, track: str) -> Content:
+        return Content(self.t(f"track_{track}"))
+
+    def _model_hint(self) -> str:
+        return one_line(self.t("model_default", model=self.context.settings.resolved_model()))
 
     def _backend_status(self, provider: str) -> Content:
         s = self.context.settings
@@ -147,9 +224,31 @@ class SetupScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         speak(self, self.lang)
+        self._offer_resume()
 
     def on_mount(self) -> None:
-        self.query_one("#start", Button).focus()  # so Enter starts at once with the remembered choices
+        # Enter starts at once with the choices shown; the form stays scrolled to its top.
+        self.query_one("#start", Button).focus(scroll_visible=False)
+
+    def _offer_resume(self) -> None:
+        """An interview left unfinished (Ctrl+Q, a closed terminal) is offered back, not hidden in History."""
+        found = self.context.store.latest_unfinished()
+        self.unfinished = found if found is not None and (found.answers or found.has_draft) else None
+        line = self.query_one("#unfinished", Static)
+        self.query_one("#resume", Button).display = line.display = self.unfinished is not None
+        if self.unfinished is not None:
+            u = self.unfinished
+            line.update(
+                Content(
+                    one_line(self.t("unfinished", id=u.session_id, answered=u.answers, total=u.questions))
+                )
+            )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return self.unfinished is not None
+        return True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_start()
@@ -157,12 +256,39 @@ class SetupScreen(Screen[None]):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "provider":
             self.query_one("#backend-status", Static).update(self._backend_status(str(event.value)))
+        elif event.select.id == "track":
+            self.query_one("#track-about", Static).update(self._track_line(str(event.value)))
+        elif event.select.id == "lang" and event.value != self.lang:
+            self.lang = "ko" if event.value == "ko" else "en"
+            self._relabel()
+
+    def _relabel(self) -> None:
+        """Everything the screen says, in the language just chosen."""
+        for target, key in _LABELS.items():
+            self.query_one(f"#label-{target}", Label).update(self.t(key))
+        for button, key in _BUTTONS.items():
+            self.query_one(f"#{button}", Button).label = self.t(key)
+        self.query_one("#setup-title", Static).update(f"[b]{self.t('title')}[/b]")
+        self.query_one("#track-about", Static).update(
+            self._track_line(str(self.query_one("#track", Select).value))
+        )
+        self.query_one("#model", Input).placeholder = self._model_hint()
+        self.query_one("#banks", Input).placeholder = self.t("banks_hint")
+        provider = str(self.query_one("#provider", Select).value)
+        self.query_one("#backend-status", Static).update(self._backend_status(provider))
+        self.query_one("#setup-error", Static).update("")
+        speak(self, self.lang)
+        self._offer_resume()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             self.action_start()
         elif event.button.id == "history":
             self.action_history()
+        elif event.button.id == "resume":
+            self.action_resume()
+        elif event.button.id == "browse":
+            self.action_browse()
 
     def read_choices(self) -> SetupChoices:
         def number(widget_id: str) -> int:
@@ -175,6 +301,8 @@ class SetupScreen(Screen[None]):
                 "categories": list(self.query_one("#categories", SelectionList).selected),
                 "questions": number("questions"),
                 "follow_ups": number("follow_ups"),
+                "min_difficulty": self.query_one("#min_difficulty", Select).value,
+                "max_difficulty": self.query_one("#max_difficulty", Select).value,
                 "lang": self.query_one("#lang", Select).value,
                 "provider": self.query_one("#provider", Select).value,
                 "model": self.query_one("#model", Input).value.strip(),
@@ -188,8 +316,7 @@ class SetupScreen(Screen[None]):
             choices = self.read_choices()
             engine = self.context.start_interview(choices)
         except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            error.update(Content(one_line(f"⚠ {first['loc'][0]}: {first['msg']}")))
+            error.update(Content(one_line(f"⚠ {self._invalid(exc)}")))
             return
         except BankError as exc:
             error.update(Content(one_line(f"⚠ {exc.problems[0]}")))
@@ -201,5 +328,38 @@ class SetupScreen(Screen[None]):
         save_choices(self.context.prefs_path, choices)
         self.post_message(OpenInterview(engine))
 
+    def _invalid(self, exc: ValidationError) -> str:
+        labels = {field: self.t(key) for field, key in _LABELS.items()}
+        labels["min_difficulty"] = labels["max_difficulty"] = self.t("difficulty")
+        return describe(exc, SetupChoices, self.lang, labels)
+
+    def action_browse(self) -> None:
+        """The bank browser starts with these choices (backend, follow-ups...): kept as the last ones."""
+        error = self.query_one("#setup-error", Static)
+        try:
+            choices = self.read_choices()
+        except ValidationError as exc:
+            error.update(Content(one_line(f"⚠ {self._invalid(exc)}")))
+            return
+        error.update("")
+        save_choices(self.context.prefs_path, choices)
+        self.post_message(OpenBankBrowser(self.lang))
+
     def action_history(self) -> None:
         self.post_message(OpenHistory(self.lang))
+
+    def action_resume(self) -> None:
+        if self.unfinished is None:
+            return
+        error = self.query_one("#setup-error", Static)
+        try:  # locked, and read again: another process may have it open, or have finished it since
+            transcript = self.context.store.open(self.unfinished.session_id)
+            if transcript.finished:
+                raise StoreError(f"session {transcript.session_id} has ended since")
+            engine = self.context.resume(transcript)
+        except Exception as exc:
+            self.context.store.release(self.unfinished.session_id)
+            error.update(Content(one_line(f"⚠ {exc}")))
+            return
+        error.update("")
+        self.post_message(OpenInterview(engine))
