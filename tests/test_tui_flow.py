@@ -86,3 +86,88 @@ def test_the_timer_runs_for_the_whole_question_and_shows_a_follow_ups_own_time(t
         assert shown() == "00:30"
 
     drive(app, script)
+
+
+def test_f8_says_why_the_follow_up_was_asked_only_when_asked(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    def whys() -> list[str]:
+        return [str(w.render()) for w in app.screen.query(".why")]
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f8")  # on the seed question: nothing to explain yet
+        await pilot.pause()
+        assert len(whys()) == 1 and "follow-up" in whys()[0].lower()
+        await type_answer(pilot, "Threads share memory.")  # a follow-up comes
+        assert len(whys()) == 1  # hidden until asked
+        await pilot.press("f8")
+        await pilot.pause()
+        explained = whys()[-1]
+        assert len(whys()) == 2 and explained.startswith("ⓘ ")
+        record = app.screen.engine.transcript.records[0]  # type: ignore[attr-defined]
+        for point in record.question.key_points:  # it names the area, never the point's content
+            assert point.text("en") not in explained
+
+    drive(app, script)
+
+
+def test_notices_take_one_line_instead_of_stacking_over_the_question(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_answer(pilot, ANSWER)
+        await type_answer(pilot, ANSWER)  # the first question closes and is graded
+        notice = app.screen.query_one("#notice", Static)
+        assert notice.display and "Question 1 graded" in str(notice.render())
+        assert not app._notifications  # no pop-up over the conversation
+
+    drive(app, script)
+
+
+def test_try_again_from_the_report_starts_a_session_that_compares_the_attempts(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    app = InterviewerApp(ctx)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_answer(pilot, "Threads share memory.")
+        await pilot.press("f10")  # ends: the first question graded, the second never asked
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackScreen)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, InterviewScreen)
+        retry = app.screen.engine.transcript
+        assert [r.question.id for r in retry.records] == [saved(tmp_path).records[0].question.id]
+        assert [a.session_id for a in retry.records[0].earlier] == ["20260101-000000-0000"]
+        await type_answer(pilot, ANSWER)
+        await type_answer(pilot, ANSWER)
+        await settle(pilot)
+        assert isinstance(app.screen, FeedbackScreen)
+        report = app.screen.query_one("#report").source  # type: ignore[attr-defined]
+        assert "20260101-000000-0000" in report
+
+    drive(app, script)
+
+
+def test_try_again_waits_for_the_interview_to_end(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_answer(pilot, ANSWER)
+        await type_answer(pilot, ANSWER)
+        await pilot.press("f6")  # the report so far, mid-interview
+        await pilot.pause()
+        assert isinstance(app.screen, FeedbackScreen)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, FeedbackScreen) and len(app.context.engines) == 1
+
+    drive(app, script)

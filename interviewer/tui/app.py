@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from ..domain import Lang, Transcript
 from ..settings import Settings
-from ..store import Store, new_session_id
+from ..store import Store, StoreError, new_session_id
 from ..untrusted import one_line
 from .bank_browser import BankBrowserScreen
 from .history import HistoryScreen
@@ -26,6 +26,7 @@ from .messages import (
     OpenInterview,
     OpenReport,
     StartQuestions,
+    TryAgain,
 )
 from .setup import SetupScreen
 
@@ -193,6 +194,21 @@ class InterviewerApp(App[int]):
                 problem = str(exc.args[0])
             else:
                 problem = str(exc)
+            self.notify(one_line(problem), severity="error", timeout=10, markup=False)
+            return
+        self.push_screen(InterviewScreen(engine, self.context.clock))
+
+    @on(TryAgain)
+    def try_again(self, message: TryAgain) -> None:
+        from ..engine import EngineError
+        from ..retry import RetryError, retry_plan
+        from .interview import InterviewScreen
+
+        try:
+            plan, earlier = retry_plan(message.transcript)
+            engine = self.context.start_plan(plan, earlier)
+        except (RetryError, EngineError, KeyError, StoreError) as exc:
+            problem = str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)
             self.notify(one_line(problem), severity="error", timeout=10, markup=False)
             return
         self.push_screen(InterviewScreen(engine, self.context.clock))

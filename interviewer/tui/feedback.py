@@ -18,6 +18,7 @@ from ..report import SessionReport, build_report, to_markdown, tokens_in_out
 from ..store import write_atomic
 from ..untrusted import for_markdown, markdown_line, one_line
 from .keys import speak
+from .messages import TryAgain
 
 if TYPE_CHECKING:
     from .app import Context
@@ -40,6 +41,7 @@ class FeedbackScreen(Screen[None]):
     BINDINGS = [
         Binding("m", "toggle_answers", "Model answers"),
         Binding("e", "export", "Export .md"),
+        Binding("t", "try_again", "Try again"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -118,6 +120,15 @@ class FeedbackScreen(Screen[None]):
             self.notify(one_line(f"{path}: {exc.strerror or exc}"), severity="error", markup=False)
             return
         self.notify(one_line(self.t("exported", path=path)), timeout=10, markup=False)
+
+    def action_try_again(self) -> None:
+        self.post_message(TryAgain(self.transcript))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Mid-interview (F6) the session is not over: its questions are retried once it is.
+        if action == "try_again":
+            return self.transcript.finished and any(r.feedback is not None for r in self.transcript.records)
+        return True
 
     def action_back(self) -> None:
         self.dismiss()

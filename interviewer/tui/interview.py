@@ -34,6 +34,7 @@ from ..llm.base import BackendAuthError
 from ..phrases import Phrases, pick
 from ..report import tokens_in_out
 from ..untrusted import for_terminal, one_line
+from ..why import explain_follow_up
 from .keys import speak
 from .messages import InterviewEnded, OpenReport
 
@@ -98,7 +99,8 @@ class InterviewScreen(Screen[None]):
         Binding("f3", "command('skip')", "Skip"),
         Binding("f4", "command('idk')", "Don't know"),
         Binding("f10", "command('end')", "End"),
-        Binding("f6", "feedback", "Scores", priority=True),
+        Binding("f6", "feedback", "Score", priority=True),
+        Binding("f8", "why", "Why"),
         Binding("escape", "hand_over", "Don't wait"),
     ]
 
@@ -125,6 +127,7 @@ class InterviewScreen(Screen[None]):
         yield VerticalScroll(id="conversation")
         yield LoadingIndicator(id="spinner")
         yield Static("", id="waiting")
+        yield Static("", id="notice")
         yield TextArea(id="answer", soft_wrap=True, placeholder=self.t("placeholder"))
         yield Static("", id="status")
         yield Footer()
@@ -135,6 +138,7 @@ class InterviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#spinner").display = False
         self.query_one("#waiting").display = False
+        self.query_one("#notice").display = False
         self.query_one(TextArea).focus()
         self._question_started = self.clock()
         self.set_interval(1, self._tick)
@@ -149,7 +153,7 @@ class InterviewScreen(Screen[None]):
             self.dismiss()
             return
         if problem:
-            self.notify(for_terminal(problem), severity="warning", timeout=10, markup=False)
+            self._notice(problem, warning=True)
             self.engine.use_offline()
         async for e in self.engine.start():
             yield e
@@ -208,6 +212,18 @@ class InterviewScreen(Screen[None]):
             return self.query_one("#waiting").display
         return True
 
+    async def action_why(self) -> None:
+        """Why the follow-up on screen was asked, when the candidate asks: which point it probes, and
+        whether it was missing, looked wrong, or goes deeper (never the point's content)."""
+        await self._add_turn(Content(f"ⓘ {for_terminal(explain_follow_up(self.engine.transcript))}"), "why")
+
+    def _notice(self, text: str, warning: bool = False) -> None:
+        """One line under the conversation, the latest only: stacked pop-ups would cover the question."""
+        notice = self.query_one("#notice", Static)
+        notice.set_class(warning, "warning")
+        notice.update(Content(one_line(for_terminal(text))))
+        notice.display = True
+
     def action_feedback(self) -> None:
         self.post_message(OpenReport(self.engine.transcript))
 
@@ -219,7 +235,7 @@ class InterviewScreen(Screen[None]):
     def _refuse_while_busy(self) -> bool:
         if self.busy or self.engine.finished:
             if self.busy:
-                self.notify(self.t("busy"), timeout=3)
+                self._notice(self.t("busy"))
             return True
         return False
 
@@ -262,14 +278,9 @@ class InterviewScreen(Screen[None]):
             case HintGiven():
                 await self._add_turn(Content(f"💡 {for_terminal(e.text)}"), "hint")
             case Notice():
-                self.notify(
-                    for_terminal(e.text),
-                    severity="warning" if e.level == "warning" else "information",
-                    timeout=8,
-                    markup=False,
-                )
+                self._notice(e.text, warning=e.level == "warning")
             case QuestionGraded():
-                self.notify(self.t("graded", i=e.index, score=e.feedback.overall), timeout=5)
+                self._notice(self.t("graded", i=e.index, score=e.feedback.overall))
             case InterviewFinished():
                 self.post_message(InterviewEnded(self.engine.transcript))
 

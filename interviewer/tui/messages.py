@@ -58,3 +58,11 @@ class StartQuestions(Message):
         super().__init__()
         self.question_ids = question_ids
         self.lang = lang
+
+
+class TryAgain(Message):
+    """Answer a finished session's graded questions again, in a new session whose report compares them."""
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__()
+        self.transcript = transcript
