@@ -24,10 +24,10 @@ from interviewer.events import (
     QuestionGraded,
     SessionStarted,
 )
-from interviewer.llm.base import FollowUpRequest, GradeRequest
 from interviewer.llm.offline import OfflineBackend
 from interviewer.store import Store, load_transcript
 from tests.helpers import question_data
+from tests.mock_backend import MockBackend
 
 KEY = "The client sends an idempotency key with every request so the server can recognise a repeat."
 RESULT = "The server stores the first result and returns the same response to any retry of that request."
@@ -239,23 +239,8 @@ def test_empty_answer_is_asked_again_then_recorded_as_no_answer(bank: Bank, tmp_
     assert of(events, Prompt)[-1].index == 2  # type: ignore[attr-defined]
 
 
-class SpyBackend(OfflineBackend):
-    def __init__(self) -> None:
-        super().__init__()
-        self.grades: list[GradeRequest] = []
-        self.follow_ups: list[FollowUpRequest] = []
-
-    async def follow_up(self, request: FollowUpRequest) -> FollowUpDecision:
-        self.follow_ups.append(request)
-        return await super().follow_up(request)
-
-    async def grade(self, request: GradeRequest) -> Feedback:
-        self.grades.append(request)
-        return await super().grade(request)
-
-
 def test_long_answer_is_kept_whole_and_cut_for_the_backend(bank: Bank, tmp_path: Path) -> None:
-    spy = SpyBackend()
+    spy = MockBackend()
     plan = Plan(track="backend", questions=1, follow_ups=0, lang="en")
     engine = Engine(new_transcript(plan, bank, spy), spy, Store(tmp_path / "data"))
     start(engine)
@@ -367,3 +352,26 @@ def test_korean_session_speaks_korean(bank: Bank, tmp_path: Path) -> None:
     assert isinstance(prompt, Prompt) and prompt.text.startswith("결제 API")
     follow = send(engine, "클라이언트가 요청마다 멱등 키를 보내서 서버가 중복 요청을 알아봅니다.")[-1]
     assert isinstance(follow, Prompt) and follow.text == "재시도한 클라이언트는 무엇을 받아야 하나요?"
+
+
+def test_what_the_backend_decides_is_what_the_candidate_gets(bank: Bank, tmp_path: Path) -> None:
+    """The engine adds nothing of its own between the backend and the candidate: the follow-up asked is the
+    one decided, and the grade recorded is the one given, whatever the answer said."""
+    plan = Plan(track="backend", questions=1, follow_ups=1, lang="en", seed=1)
+    transcript = new_transcript(plan, bank, MockBackend())
+    question = transcript.records[0].question
+    point = question.key_points[0].id
+    asked = FollowUpDecision(action="ask", text="And under load?", kind="follow_up", target=point, reason="r")
+    scores = [
+        {"criterion_id": c.id, "weight": c.weight, "score": 4, "evidence": [KEY]} for c in question.rubric
+    ]
+    mock = MockBackend().enqueue(asked, Feedback.model_validate({"criteria": scores}))
+    engine = Engine(transcript, mock, Store(tmp_path / "data"))
+    start(engine)
+    prompts = of(send(engine, KEY), Prompt)
+    assert prompts[-1].text == "And under load?"  # type: ignore[attr-defined]
+    send(engine, "I do not know more.")
+    assert engine.transcript.records[0].feedback is not None
+    assert engine.transcript.records[0].feedback.overall == 4.0
+    assert [len(mock.follow_ups), len(mock.grades)] == [1, 1]
+    assert mock.follow_ups[0].question.id == question.id
