@@ -14,6 +14,7 @@ from textual.widgets import TextArea
 
 from interviewer.domain import Lang, Transcript
 from interviewer.events import Answer
+from interviewer.resources import cache_dir
 from interviewer.settings import Settings
 from interviewer.store import Store
 from interviewer.tui.app import Context, InterviewerApp
@@ -34,6 +35,7 @@ def context(tmp_path: Path, lang: Lang = "en", **settings: object) -> Context:
         backend_factory=make_backend,
         default_lang=lang,
         prefs_path=tmp_path / "prefs.json",
+        bank_cache=cache_dir(),  # the parsed bank, shared by the tests: parsing its YAML takes a second
         clock=lambda: 0.0,
         session_ids=lambda: next(ids),
         seeds=lambda: 1,
