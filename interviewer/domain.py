@@ -128,6 +128,14 @@ class KeyPoint(Strict):
         return self
 
 
+class Technology(Strict):
+    """What a `stack/*` question is about, by the names a résumé uses for it: a profile that names any of
+    them gets the question."""
+
+    name: Text = Field(description="as it is usually written, e.g. Kubernetes")
+    aliases: BilingualList = Field(description="other ways to write it, e.g. ko: [쿠버네티스], en: [k8s]")
+
+
 class Question(Strict):
     id: QuestionId
     category: Slug
@@ -137,11 +145,14 @@ class Question(Strict):
     rubric: list[Criterion] = Field(min_length=1)
     key_points: list[KeyPoint] = Field(min_length=1)
     model_answer: Bilingual
+    technology: Technology | None = Field(default=None, description="stack questions only")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.id.split("/", 1)[0] != self.category:
             raise ValueError(f"category: must equal the id's prefix {self.id.split('/', 1)[0]!r}")
+        if (self.category == "stack") != (self.technology is not None):
+            raise ValueError("technology: required for a stack question, and only for one")
         total = sum(c.weight for c in self.rubric)
         if total != 100:
             raise ValueError(f"rubric: weights sum to {total}, must be 100")

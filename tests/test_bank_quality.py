@@ -91,7 +91,9 @@ def test_difficulty_spreads_inside_each_category() -> None:
 
 def test_each_category_lives_in_its_own_file() -> None:
     for q in QUESTIONS:
-        assert BANK.sources[q.id].stem == q.category, f"{q.id} is in {BANK.sources[q.id].name}"
+        source = BANK.sources[q.id]
+        # A large category may be a folder of its own files instead (question_bank/stack/*.yaml).
+        assert q.category in (source.stem, source.parent.name), f"{q.id} is in {source}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
