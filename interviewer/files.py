@@ -23,6 +23,7 @@ BANK_LIMIT = 4 * MB  # the largest shipped bank file is 0.4 MB
 DATASET_LIMIT = 16 * MB  # the shipped labelled set is 0.2 MB
 CACHE_LIMIT = 64 * MB  # the bank cache (1.6 MB for the shipped bank), eval runs and cached eval results
 SMALL_LIMIT = 1 * MB  # preferences and other few-line files the app writes for itself
+PROFILE_LIMIT = 4 * MB  # a résumé: ~10 KB as text; as a PDF with embedded fonts and a photo, rarely over 2 MB
 
 MAX_PROBLEMS = 50  # problems printed for one command; the rest are counted
 
