@@ -83,6 +83,7 @@ OUR_APP = (
     + """
 from textual.app import App
 from interviewer import cli
+from interviewer.commands import practice
 from interviewer.tui.setup import SetupScreen
 run, mounted = App.run, SetupScreen.on_mount
 App.run = lambda self, **kw: run(self, headless=True)
@@ -90,7 +91,7 @@ def on_mount(self):
     mounted(self)
     self.call_after_refresh(lambda: (drawn(), self.app.exit()))
 SetupScreen.on_mount = on_mount
-cli._interactive = lambda: True
+practice._interactive = lambda: True
 raise SystemExit(cli.main([]))
 """
 )
@@ -108,23 +109,27 @@ def choice(*options):
     return Select([(o, o) for o in options], value=options[0], allow_blank=False, compact=True)
 class Form(Screen):
     def compose(self):
-        with VerticalScroll(id="setup"):
-            yield Static("title", id="setup-title")
-            with Horizontal(classes="row"):
-                with Vertical(classes="col"):
-                    for widget in (choice("a", "b", "c"), Input("5", type="integer", compact=True),
-                                   Input("2", type="integer", compact=True), choice("a", "b")):
-                        yield Label("label")
-                        yield widget
-                with Vertical(classes="col"):
+        with VerticalScroll(id="setup-page"):
+            with Horizontal(id="setup"):
+                with Vertical(id="setup-form"):
+                    yield Static("title", id="setup-title")
+                    for widget in (choice("a", "b", "c"), Static("about"), choice("1", "2"), choice("1", "2"),
+                                   Input("5", type="integer", compact=True), Input("2", type="integer", compact=True),
+                                   choice("a", "b"), choice("a", "b", "c"), Static("status"), Input(compact=True),
+                                   Input(compact=True)):
+                        with Horizontal(classes="field"):
+                            yield Label("label")
+                            yield widget
+                with Vertical(id="setup-categories"):
                     yield Label("label")
                     yield SelectionList(*[(c, c, False) for c in "abcdefgh"])
-            for widget in (choice("a", "b", "c"), Static("status"), Input(compact=True), Input(compact=True)):
-                yield Label("label")
-                yield widget
+            yield Static("error")
+            yield Static("unfinished")
             with Horizontal(classes="buttons"):
                 yield Button("start", variant="primary", compact=True)
                 yield Button("history", compact=True)
+                yield Button("browse", compact=True)
+                yield Button("resume", compact=True)
         yield Footer()
     def on_mount(self):
         self.call_after_refresh(lambda: (drawn(), self.app.exit()))
@@ -564,7 +569,7 @@ def streaming_latency() -> None:
     from textual.pilot import Pilot
     from textual.widgets import TextArea
 
-    from interviewer.cli import _backend
+    from interviewer.wiring import make_backend
     from interviewer.events import Event, TextDelta
     from interviewer.settings import Settings
     from interviewer.tui.app import Context, InterviewerApp
@@ -604,7 +609,7 @@ def streaming_latency() -> None:
                 Context(
                     settings=settings,
                     store=Store(Path(d) / "data"),
-                    backend_factory=_backend,
+                    backend_factory=make_backend,
                     prefs_path=Path(d) / "prefs.json",
                     seeds=lambda: 2,
                 )
@@ -645,7 +650,7 @@ TUI_MEMORY = """
 import asyncio, resource, tempfile
 from pathlib import Path
 from textual.widgets import TextArea
-from interviewer.cli import _backend
+from interviewer.wiring import make_backend
 from interviewer.settings import Settings
 from interviewer.store import Store
 from interviewer.tui.app import Context, InterviewerApp
@@ -653,7 +658,7 @@ from interviewer.tui.interview import InterviewScreen
 from interviewer.tui.prefs import SetupChoices, save_choices
 d = Path(tempfile.mkdtemp())
 save_choices(d / "prefs.json", SetupChoices(questions=20, follow_ups=1, lang="en"))
-context = Context(settings=Settings(provider="offline"), store=Store(d / "data"), backend_factory=_backend,
+context = Context(settings=Settings(provider="offline"), store=Store(d / "data"), backend_factory=make_backend,
                   prefs_path=d / "prefs.json", seeds=lambda: 3)
 app = InterviewerApp(context)
 async def main():
