@@ -207,6 +207,45 @@ def test_mixed_korean_and_english() -> None:
     assert moves(profile) == [("Sollen Systems", "누리비전", "머신러닝 엔지니어", "2020.01")]
 
 
+def test_korean_plain_text_with_decorated_section_names() -> None:
+    text = """홍길동
+■ 경력사항
+2019.01 ~ 2021.12 가람테크 / 데이터 엔지니어
+2022.01 ~ 현재 나래AI / MLOps 엔지니어
+
+[프로젝트]
+1. 광고 CTR 예측 모델 서빙 (2022.02 ~ 2022.11)
+ - 레디스 피처 캐시 도입으로 추론 지연 30% 감소
+ - 일 5천만 건 요청 처리
+2. 데이터 파이프라인 이전 (2020.03 ~ 2020.12)
+ - 배치 작업을 Airflow로 이관
+"""
+    profile = extract(text, BANK)
+    assert [(p.title, p.period) for p in profile.projects] == [
+        ("광고 CTR 예측 모델 서빙", "2022.02 ~ 2022.11"),
+        ("데이터 파이프라인 이전", "2020.03 ~ 2020.12"),
+    ]
+    assert [c.numbers for c in profile.projects[0].claims] == [["30%"], ["5천만 건"]]
+    assert moves(profile) == [("가람테크", "나래AI", "MLOps 엔지니어", "2022.01")]
+
+
+def test_text_as_a_pdf_gives_it_columns_split_by_spaces_and_no_markup() -> None:
+    text = """JORDAN LEE
+Senior Machine Learning Engineer
+Work Experience
+Orbital Metrics    Senior MLE    Jun 2020 – Present
+Built training infrastructure on PyTorch for 40 researchers.
+Brindle Co    Backend Engineer    Aug 2016 – May 2020
+Projects
+Recommendation serving — Rebuilt candidate generation with Redis; latency down 45%.
+"""
+    profile = extract(text, BANK)
+    assert [(p.title, [c.text for c in p.claims]) for p in profile.projects] == [
+        ("Recommendation serving", ["Rebuilt candidate generation with Redis; latency down 45%."])
+    ]
+    assert moves(profile) == [("Brindle Co", "Orbital Metrics", "Senior MLE", "Jun 2020")]
+
+
 def test_a_project_heading_outside_a_projects_section() -> None:
     text = """# Kim
 

@@ -125,7 +125,7 @@ _ROLE_WORD = re.compile(
     re.IGNORECASE,
 )
 _TEAM = re.compile(r"(?:\bteam|\bgroup|\bsquad|팀|그룹|파트|본부|실)$", re.IGNORECASE)
-_HEADER_SPLIT = re.compile(r"\s+[|—–·•/]\s+|\s*\|\s*|\s+-\s+|,\s+|\s+at\s+|\s*@\s*|\s*\t\s*")
+_HEADER_SPLIT = re.compile(r"\s+[|—–·•/]\s+|\s*\|\s*|\s+-\s+|,\s+|\s+at\s+|\s*@\s*|\s{2,}")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]|（\s*）")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=\S)")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "incl.", "resp.", "Inc.", "Co.", "Ltd.", "Corp.")
@@ -139,6 +139,7 @@ _TITLE_EN = re.compile(
 _TITLE_KO = re.compile(
     r"([^.,。]{2,40}?)\s*(?:을|를)\s*(?:새로\s*)?(?:구축|개발|설계|만들|도입|이끌|리드|전환|마이그레이션|재설계|운영)"
 )
+_TITLED = re.compile(r"^([^.!?:：]{2,60}?)\s*(?:[:：]|\s[—–]\s|\s-\s)\s*(.+)$")
 _KO_PARTICLES = ("에서", "의", "에", "은", "는", "이", "가", "을", "를", "고", "며", "서", "와", "과")
 _TIME_LEAD = re.compile(rf"^(?:{_YEAR}\s*년(?:\s*\d{{1,2}}\s*월)?(?:에|부터)?|in {_YEAR},?|\S+에서)\s*")
 
@@ -275,15 +276,16 @@ def _lines(text: str) -> list[_Line]:
         if stripped.startswith("|") or (_TABLE_RULE.match(line) and "|" in line):
             out.append(_Line("table", stripped))
             continue
+        kind = _section_kind(stripped) if len(stripped) <= 40 else None
+        if kind is not None:
+            # A section name alone on a line ("EXPERIENCE", "■ 경력사항", "[프로젝트]") is a heading in plain
+            # text and in a PDF's text.
+            out.append(_Line("heading", stripped, level=2))
+            continue
         if m := _BULLET.match(line):
             out.append(_Line("bullet", m.group(2).strip(), indent=len(m.group(1))))
             continue
         indent = len(line) - len(line.lstrip())
-        kind = _section_kind(stripped)
-        if kind is not None and len(stripped) <= 40:
-            # A section name alone on a line is a heading in plain text and in a PDF's text.
-            out.append(_Line("heading", stripped, level=2))
-            continue
         out.append(_Line("text", stripped, indent=indent))
     return out
 
@@ -351,9 +353,15 @@ def _run_items(lines: list[_Line]) -> list[_Item]:
             continue
         bullets = [line for line in block if line.kind == "bullet"]
         first = block[0]
-        if all(line.kind == "text" and _PERIOD.search(line.text) for line in block):
-            # One dated line per job or project: "Senior MLE at Foo, Mar 2021 – present".
-            items.extend(_Item(line.text) for line in block)
+        if first.kind == "text" and _is_dated_title(first.text):
+            # A dated line per job or project, "Senior MLE at Foo, Mar 2021 – present", and what follows it.
+            for line in block:
+                if line.kind == "text" and _is_dated_title(line.text):
+                    items.append(_Item(line.text))
+                else:
+                    items[-1].body.append(line)
+        elif first.kind == "text" and len(block) == 1 and _TITLED.match(_inline(first.text)):
+            items.append(_Item(first.text))  # "Title — what was done", on one line
         elif first.kind == "text" and (bullets or (len(block) > 1 and _is_title(first.text))):
             # Title lines with their bullets, one after another with no blank line between them.
             for i, line in enumerate(block):
@@ -402,6 +410,11 @@ def _blocks(lines: list[_Line]) -> list[list[_Line]]:
         else:
             merged.append(block)
     return merged
+
+
+def _is_dated_title(text: str) -> bool:
+    m = _PERIOD.search(text)
+    return m is not None and _is_title(text[: m.start()] + text[m.end() :])
 
 
 def _is_title(text: str) -> bool:
@@ -554,7 +567,7 @@ def _read_body(body: list[_Line], texts: list[str]) -> tuple[str | None, str | N
 
 def _split_title(header: str) -> tuple[str, str]:
     """A title line may go on to say what was done: "Feature store: cut p95 by 40%"."""
-    m = re.match(r"^(.{2,60}?)\s*(?:[:：]|\s[—–]\s|\s-\s)\s*(.+)$", header)
+    m = _TITLED.match(header)
     if m and not _PERIOD.fullmatch(m.group(2).strip(" ()")) and not _LABEL.match(header):
         return m.group(1), m.group(2)
     if len(header) > _SHORT_LINE:
