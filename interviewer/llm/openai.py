@@ -193,6 +193,20 @@ class OpenAIBackend:
 
     # --- structured calls ------------------------------------------------------------------
 
+    async def structured(
+        self,
+        messages: list[dict[str, str]],
+        shape: type[BaseModel],
+        validate: Callable[[Any], R],
+        limit: int,
+    ) -> tuple[R, CallRecord]:
+        """A structured call that is not an interview turn (questions written from a profile): the same
+        output modes, re-asks, gate and reply checks, with its own output bound. Raises StepFailed.
+
+        It goes through the gate as background work, as grading does, and its record says "grade": a call
+        record knows only the interview's two steps."""
+        return await self._structured("grade", messages, shape, validate, None, limit)
+
     def _first_mode(self) -> Mode:
         if self.settings.output_mode != "auto":
             return self.settings.output_mode
@@ -206,6 +220,7 @@ class OpenAIBackend:
         shape: type[BaseModel],
         validate: Callable[[Any], R],
         on_text: TextSink | None,
+        limit: int | None = None,
     ) -> tuple[R, CallRecord]:
         record = CallRecord.model_validate({"step": step, "provider": self.provider, "model": self.model})
         mode = self._first_mode()
@@ -216,7 +231,7 @@ class OpenAIBackend:
                 record.attempts += 1
                 record.mode = mode
                 try:
-                    raw = await self._complete(conversation, mode, shape, on_text, record)
+                    raw = await self._complete(conversation, mode, shape, on_text, record, limit)
                     value = self._parse(raw, mode, validate)
                 except _FormatRejected as rejected:
                     record.faults.append(f"{mode} refused (HTTP {rejected.status})")
@@ -266,6 +281,7 @@ class OpenAIBackend:
         shape: type[BaseModel],
         on_text: TextSink | None,
         record: CallRecord,
+        limit: int | None = None,
     ) -> str:
         kwargs: dict[str, Any] = {
             "model": self.model,
@@ -284,7 +300,8 @@ class OpenAIBackend:
             described = dict(messages[0])
             described["content"] += f"\n\nThe JSON object must follow this JSON Schema:\n{schema}"
             kwargs["messages"] = [described, *messages[1:]]
-        limit: int = getattr(self.settings.max_tokens, record.step)
+        if limit is None:  # an interview step: its bound is a setting
+            limit = getattr(self.settings.max_tokens, record.step)
         priority = URGENT if record.step == "follow_up" else BACKGROUND
         switched = False
         while True:
