@@ -280,6 +280,12 @@ def test_technology_names_match_whole_words_and_korean_with_particles() -> None:
         ("stack/go", "GOLANG"),
     ]
     assert extract("torchlight and redistribution", BANK).technologies == []
+    # The longer name is the mention, as written, across a line break too.
+    profile = extract("Ran DAGs on Apache\nAirflow; C++ and torch.compile", BANK)
+    assert [(t.question_id, t.name) for t in profile.technologies] == [
+        ("stack/airflow", "Apache Airflow"),
+        ("stack/pytorch", "torch"),
+    ]
 
 
 def test_a_bank_without_stack_questions_finds_no_technologies() -> None:
