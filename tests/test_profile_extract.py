@@ -246,6 +246,43 @@ Recommendation serving — Rebuilt candidate generation with Redis; latency down
     assert moves(profile) == [("Brindle Co", "Orbital Metrics", "Senior MLE", "Jun 2020")]
 
 
+def test_korean_prose_projects() -> None:
+    text = """## 프로젝트
+
+2021년에는 가온에서 실시간 추천 플랫폼을 구축했습니다.
+리드 엔지니어로서 레디스 캐시를 설계해 응답 시간을 40% 줄였습니다.
+
+사내 검색 서비스를 Go로 다시 만들었고, 하루 200만 건의 질의를 처리합니다.
+"""
+    profile = extract(text, BANK)
+    assert [(p.title, p.role, p.technologies) for p in profile.projects] == [
+        ("실시간 추천 플랫폼", "리드 엔지니어", ["stack/redis"]),
+        ("사내 검색 서비스", None, ["stack/go"]),
+    ]
+    assert [c.numbers for p in profile.projects for c in p.claims] == [[], ["40%"], ["200만 건"]]
+
+
+def test_title_lines_in_columns_and_jobs_dated_on_the_next_line() -> None:
+    text = """## Experience
+### Corvid Labs
+ML Platform Engineer · 2021.01 – present
+- Built the feature store.
+### Pinecrest Software
+Backend Engineer · 2017.09 – 2020.12
+
+## Projects
+### Feature store | Role: Lead | 2021
+Tech: Python, Redis
+- Served 30k QPS with p99 under 10 ms.
+"""
+    profile = extract(text, BANK)
+    assert [(p.title, p.role, p.period, p.technologies) for p in profile.projects] == [
+        ("Feature store", "Lead", "2021", ["stack/redis"])
+    ]
+    assert profile.projects[0].claims[0].numbers == ["30k QPS", "10 ms"]
+    assert moves(profile) == [("Pinecrest Software", "Corvid Labs", "ML Platform Engineer", "2021.01")]
+
+
 def test_a_project_heading_outside_a_projects_section() -> None:
     text = """# Kim
 

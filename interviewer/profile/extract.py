@@ -137,11 +137,13 @@ _TITLE_EN = re.compile(
     re.IGNORECASE,
 )
 _TITLE_KO = re.compile(
-    r"([^.,。]{2,40}?)\s*(?:을|를)\s*(?:새로\s*)?(?:구축|개발|설계|만들|도입|이끌|리드|전환|마이그레이션|재설계|운영)"
+    r"([^.,。]{2,40}?)\s*(?:을|를)\s*(?:[^\s.,]+\s+){0,2}?(?:구축|개발|설계|만들|도입|이끌|리드|전환|마이그레이션|재설계|운영)"
 )
 _TITLED = re.compile(r"^([^.!?:：]{2,60}?)\s*(?:[:：]|\s[—–]\s|\s-\s)\s*(.+)$")
 _KO_PARTICLES = ("에서", "의", "에", "은", "는", "이", "가", "을", "를", "고", "며", "서", "와", "과")
-_TIME_LEAD = re.compile(rf"^(?:{_YEAR}\s*년(?:\s*\d{{1,2}}\s*월)?(?:에|부터)?|in {_YEAR},?|\S+에서)\s*")
+_TIME_LEAD = re.compile(
+    rf"^(?:{_YEAR}\s*년(?:\s*\d{{1,2}}\s*월)?(?:부터는|부터|에는|엔|에)?|in {_YEAR},?|\S+에서)\s*"
+)
 
 
 @dataclass
@@ -509,6 +511,9 @@ def _project(item: _Item, finder: _TechFinder, split: bool = True) -> Project | 
                 period = period or found
             else:
                 text, period = _take_period(_strip_prefix(_inline(header)))
+                text, labels = _take_labels(text)
+                role = labels.get("role")
+                period = period or labels.get("period")
                 title, rest = _split_title(text) if split else (text, "")
             label = _LABEL.match(rest)
             if label and _LABEL_KIND.get(label.group(1).casefold()) == "role":
@@ -584,6 +589,23 @@ def _read_body(body: list[_Line], texts: list[str]) -> tuple[str | None, str | N
     return period, role, claims
 
 
+def _take_labels(header: str) -> tuple[str, dict[str, str]]:
+    """A title line in columns, "Feature store | Role: lead | 2021": the labelled columns by kind, and the
+    line without them."""
+    if "|" not in header:
+        return header, {}
+    kept: list[str] = []
+    labels: dict[str, str] = {}
+    for part in header.split("|"):
+        label = _LABEL.match(part)
+        kind = _LABEL_KIND.get(label.group(1).casefold()) if label else None
+        if label and kind is not None:
+            labels.setdefault(kind, _clean(label.group(2)))
+        elif part.strip():
+            kept.append(part.strip())
+    return " | ".join(kept), labels
+
+
 def _split_title(header: str) -> tuple[str, str]:
     """A title line may go on to say what was done: "Feature store: cut p95 by 40%"."""
     m = _TITLED.match(header)
@@ -614,7 +636,7 @@ def _take_period(text: str) -> tuple[str, str | None]:
     if m is None:
         return text, None
     rest = _EMPTY_BRACKETS.sub("", text[: m.start()] + text[m.end() :])
-    return rest.strip(" ,|—–-:"), m.group()
+    return rest.strip(" ,|—–-:·•"), m.group()
 
 
 def _strip_prefix(title: str) -> str:
@@ -759,7 +781,7 @@ def _inline(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return " ".join(_inline(text).split()).strip(" ,;|")
+    return " ".join(_inline(text).split()).strip(" ,;|·•")
 
 
 def _clip(text: str) -> str:
