@@ -25,6 +25,7 @@ SCHEMA_VERSION = 1
 MIN_SCORE, MAX_SCORE = 1, 5
 MAX_QUESTIONS = 100  # per session
 WRONG_CLAIM_CAP = 2  # a criterion whose answer asserts a misconception scores at most this
+SOURCE_LIMIT = 300  # characters of a profile a transcript keeps per question
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")]
@@ -402,6 +403,11 @@ class QuestionRecord(BaseModel):
     question: Question = Field(description="a snapshot, so a transcript stays readable if the bank changes")
     earlier: list[EarlierAttempt] = Field(
         default_factory=list, description="earlier graded attempts this one retries, oldest first"
+    )
+    source: str | None = Field(
+        default=None,
+        max_length=SOURCE_LIMIT,
+        description="the profile excerpt a question made from a profile came from; never the whole profile",
     )
     turns: list[Turn] = Field(default_factory=list)
     status: QuestionStatus = "open"

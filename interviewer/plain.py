@@ -26,6 +26,7 @@ from .events import (
 )
 from .llm.base import BackendAuthError
 from .phrases import Phrases, pick
+from .profile.model import Profile
 from .report import build_report, to_markdown
 from .settings import Price
 from .store import StoreError, answered
@@ -82,6 +83,35 @@ _TEXT: Phrases = {
     "unsaved_answer": ("내 답변:", "Your answer:"),
     "unsaved_draft": ("작성 중이던 답변 (제출 전):", "Your draft (not submitted):"),
     "unsaved_end": ("── 저장하지 못한 답변 끝 ──", "── end of the unsaved answers ──"),
+    "profile_found": ("프로필에서 찾은 내용:", "Found in your profile:"),
+    "profile_nothing": (
+        "프로필에서 프로젝트, 기술, 경력 이동을 찾지 못했습니다.",
+        "No project, technology or career move was found in the profile.",
+    ),
+    "profile_project": ("프로젝트", "Projects"),
+    "profile_technology": ("기술", "Technologies"),
+    "profile_move": ("경력 이동", "Career moves"),
+    "profile_ask": (
+        "질문에서 뺄 번호 (예: 2 5 또는 2-4, Enter는 모두 사용): ",
+        "Numbers to leave out (e.g. 2 5 or 2-4; Enter keeps all): ",
+    ),
+    "profile_bad": (
+        "1부터 {n}까지의 번호로 입력하세요 (예: 2 5 또는 2-4).",
+        "Type numbers from 1 to {n} (e.g. 2 5 or 2-4).",
+    ),
+    "profile_left_out": ("{numbers}번은 빼고 진행합니다.", "Leaving out {numbers}."),
+    "profile_piped": (
+        "입력이 터미널이 아니라서 찾은 내용을 모두 사용합니다.",
+        "Input is not a terminal, so everything found is used.",
+    ),
+    "profile_local": (
+        "프로필은 이 컴퓨터 밖으로 나가지 않습니다 (오프라인).",
+        "The profile stays on this machine (offline).",
+    ),
+    "profile_endpoint": (
+        "프로필은 질문을 만들기 위해 설정된 엔드포인트 {url} 에만 보냅니다.",
+        "The profile is sent only to the configured endpoint, {url}, to write the questions.",
+    ),
     "left": (
         "면접 {id}을(를) 끝내지 않고 나왔습니다 ({answered}/{total}문항 답변). "
         "지금까지의 답변은 저장되었습니다. 이어서 하려면: {cmd}",
@@ -175,6 +205,56 @@ def show_report(markdown: str, out: TextIO) -> None:
     else:
         out.write(markdown + "\n")
     out.flush()
+
+
+def preview_profile(
+    profile: Profile,
+    lang: Lang,
+    out: TextIO,
+    interactive: bool,
+    endpoint: str | None,
+    read_line: Callable[[str], str] | None = None,
+) -> Profile:
+    """Before the interview: what was extracted from the profile, numbered, and where the profile goes
+    (`endpoint`: None offline). At a terminal the candidate types the numbers to leave out (Enter keeps
+    all); piped, the input is the interview's answers, so everything is kept and that is said in one line."""
+    from .profile.choose import items, parse_numbers, without
+
+    found = items(profile)
+
+    def say(key: str, **values: object) -> str:
+        return _say(key, lang, **values)
+
+    lines = [
+        say("profile_local") if endpoint is None else say("profile_endpoint", url=one_line(endpoint)),
+        say("profile_found" if found else "profile_nothing"),
+    ]
+    kind = ""
+    for item in found:
+        if item.kind != kind:
+            kind = item.kind
+            lines.append(f"  {say(f'profile_{kind}')}")
+        lines.append(f"   {item.number:>2}. {one_line(item.label)}")
+        lines += [f"       - {one_line(detail)}" for detail in item.details]
+    if found and not interactive:
+        lines.append(say("profile_piped"))
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+    if not found or not interactive:
+        return profile
+    while True:
+        try:
+            typed = (read_line or input)(say("profile_ask"))
+        except EOFError:
+            return profile
+        dropped = parse_numbers(typed, len(found))
+        if dropped is None:
+            out.write(say("profile_bad", n=len(found)) + "\n")
+            continue
+        if dropped:
+            out.write(say("profile_left_out", numbers=", ".join(map(str, dropped))) + "\n")
+        out.flush()
+        return without(profile, dropped)
 
 
 class EndOfInput(Exception):

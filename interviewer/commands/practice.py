@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path
 
@@ -30,6 +31,8 @@ from . import CliError, Parents, count
 
 if TYPE_CHECKING:  # the engine is imported when an interview starts, so the screen opens sooner
     from ..engine import Engine
+    from ..profile.model import Profile
+    from ..profile.questions import Mix
     from . import Subparsers
 
 
@@ -66,6 +69,20 @@ def register(sub: Subparsers, parents: Parents) -> None:
         "in its language, track and follow-up count; the report compares the attempts. Not with "
         "--question or --category; --lang, --track and --follow-ups do not apply",
     )
+    practice.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="a résumé or project notes (Markdown, text or PDF, Korean or English): a project round about "
+        "your own projects, stack and career moves comes first. Offline it never leaves this machine; "
+        "with a model it goes only to the configured endpoint",
+    )
+    practice.add_argument(
+        "--mix",
+        metavar="P,S",
+        help="with --profile: P project questions (the career-move one counts as one) and S stack "
+        "questions before the bank's; default: 2,1",
+    )
     practice.set_defaults(run=run_practice)
 
     resume = sub.add_parser("resume", parents=[data, backend], help="continue an unfinished session")
@@ -90,6 +107,8 @@ def _interactive() -> bool:
 
 
 def run_practice(args: argparse.Namespace) -> int:
+    if args.mix is not None and args.profile is None:
+        raise CliError("--mix needs --profile: it shapes the round the profile adds")
     settings = settings_from(args)
     bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on a screen
     if not args.plain and _interactive():
@@ -99,16 +118,96 @@ def run_practice(args: argparse.Namespace) -> int:
 
     store = store_for(settings)
     try:
-        # A bad id or session reference is reported as such, before the data dir is checked.
-        request = requested_plan(args, bank, store) or Requested(_filtered_plan(args, bank), {})
+        sources: dict[str, str] = {}
+        if args.profile is not None:
+            request, bank, sources = _profile_session(args, bank, settings)
+        else:
+            # A bad id or session reference is reported as such, before the data dir is checked.
+            request = requested_plan(args, bank, store) or Requested(_filtered_plan(args, bank), {})
         store.check_writable()
         try:
             engine = session.start(store, request.plan, bank, settings, make_backend, earlier=request.earlier)
         except EngineError as exc:
             raise CliError(str(exc)) from None
+        for record in engine.transcript.records:
+            record.source = sources.get(record.question.id)
         return _run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
+
+
+MAX_MIX = 10  # per kind: a round longer than that is no longer a round before the bank's questions
+# Where the OpenAI client sends requests when no base URL is configured.
+OPENAI_ENDPOINT = "https://api.openai.com/v1"
+
+
+def parse_mix(value: str | None) -> Mix:
+    """`--mix P,S`: CliError unless two whole numbers from 0 to 10, not both 0."""
+    from ..profile.questions import Mix
+
+    if value is None:
+        return Mix()
+    parts = value.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise CliError(f"--mix: expected P,S (project and stack questions, e.g. 3,2), got {value!r}")
+    mix = Mix(int(parts[0]), int(parts[1]))
+    if max(mix) > MAX_MIX or sum(mix) == 0:
+        raise CliError(f"--mix: each number must be 0-{MAX_MIX} and not both 0, got {value!r}")
+    return mix
+
+
+def _profile_session(
+    args: argparse.Namespace, bank: Bank, settings: Settings
+) -> tuple[Requested, Bank, dict[str, str]]:
+    """The plan of a session that starts with a round from `--profile` (shown first, and at a terminal
+    chosen from), the bank holding its questions, and by question id the profile excerpt each came from."""
+    from ..plain import preview_profile
+    from ..profile.questions import PROJECT_TEMPLATE, STORY_TEMPLATE, project_round
+
+    if args.question or args.retry is not None:
+        raise CliError("--profile cannot be combined with --question or --retry")
+    mix = parse_mix(args.mix)
+    base = _filtered_plan(args, bank)
+    profile = _read_profile(args.profile, bank)
+    endpoint = None if settings.resolved_provider() == "offline" else _shown_endpoint(settings.base_url)
+    try:
+        profile = preview_profile(profile, base.lang, sys.stdout, _interactive(), endpoint)
+    except KeyboardInterrupt:
+        raise CliError("stopped before the interview began; nothing was saved", code=130) from None
+    made = project_round(profile, bank, base.lang, mix, settings)
+    asked = made.questions[: base.questions]
+    if not asked:
+        raise CliError(
+            f"{args.profile}: nothing in it to ask about (no project, listed technology or career move)"
+        )
+    ids = [q.id for q in asked]
+    if len(ids) < base.questions:
+        # The bank fills the rest as usual, leaving out the questions the round asked and the bank's own
+        # project and storyline questions it was made from.
+        skip = {*ids, PROJECT_TEMPLATE, STORY_TEMPLATE}
+        rest = Bank({k: v for k, v in bank.questions.items() if k not in skip})
+        ids += [q.id for q in rest.select(base.model_copy(update={"questions": base.questions - len(ids)}))]
+    plan = Plan.model_validate({**base.model_dump(), "questions": len(ids), "question_ids": ids})
+    with_round = Bank({**bank.questions, **{q.id: q for q in asked}}, dict(bank.sources))
+    return Requested(plan, {}), with_round, made.sources
+
+
+def _shown_endpoint(base_url: str | None) -> str:
+    """Where a model request goes, without any user name or password the URL carries."""
+    if base_url is None:
+        return OPENAI_ENDPOINT
+    parts = urlsplit(base_url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
+
+
+def _read_profile(path: Path, bank: Bank) -> Profile:
+    from ..profile.extract import extract
+    from ..profile.read import ProfileError, read_profile
+
+    try:
+        return extract(read_profile(path), bank)
+    except ProfileError as exc:
+        raise CliError(str(exc), exc.code) from None
 
 
 def _categories(args: argparse.Namespace, bank: Bank) -> list[str]:
