@@ -390,6 +390,27 @@ def test_the_transcript_keeps_the_questions_and_excerpts_and_replay_regrade_repo
     assert QuestionRecord.model_validate(record).source is None
 
 
+def test_a_profile_session_left_unfinished_resumes_from_its_transcript(sandbox: Sandbox) -> None:
+    path = _by_hand(sandbox, profile("en"))
+    args = [
+        "practice",
+        "--plain",
+        "--profile",
+        str(path),
+        "--bank",
+        str(_stack_file(sandbox)),
+        "--lang",
+        "en",
+    ]
+    first = sandbox.run(*args, "--provider", "offline", stdin="The team complained about slow search.\n.\n")
+    assert first.code == 0 and "To continue: interviewer resume" in first.out
+    # No profile and no bank file is given again: the questions are in the transcript.
+    resumed = sandbox.run("resume", "--plain", stdin="/skip\n/end\n")
+    assert resumed.code == 0, resumed.err
+    assert 'You moved from "Acme Corp" to "Globex"' in resumed.out
+    assert [r.source is not None for r in _transcript(sandbox).records][:3] == [True, True, True]
+
+
 @pytest.mark.parametrize(
     ("extra", "words"),
     [
