@@ -14,6 +14,9 @@ from ..files import PROFILE_LIMIT, FileProblem, read_file, shown
 # not a résumé, and stopping bounds the memory a crafted file can take.
 TEXT_LIMIT = PROFILE_LIMIT
 MAX_PAGES = 50
+# Drawing instructions of all pages read, once decompressed: a text-heavy résumé page has ~20 KB of them. Past
+# this the file is not a résumé, and pypdf's text extraction over it would take minutes (70 MB: 30 s a page).
+CONTENT_LIMIT = 8 * 1024 * 1024
 
 # pypdf reports recoverable damage through `logging`; with no handler configured, Python's last-resort
 # handler would print those lines to stderr over the interview screen.
@@ -68,7 +71,12 @@ def _pdf_text(path: Path, raw: bytes) -> str:
             if reader.is_encrypted and not reader.decrypt(""):
                 raise ProfileError(f"{where}: the PDF is encrypted with a password; save a copy without one")
             total = 0
+            content = 0
             for page in reader.pages[:MAX_PAGES]:
+                stream = page.get_contents()
+                content += len(stream.get_data()) if stream is not None else 0
+                if content > CONTENT_LIMIT:
+                    raise ProfileError(f"{where}: the PDF holds too much for a résumé; export it as text")
                 text = page.extract_text() or ""
                 pages.append(text)
                 total += len(text)
