@@ -296,6 +296,9 @@ Backend engineer.
     profile = extract(text, BANK)
     assert [p.title for p in profile.projects] == ["Payments ledger"]
     assert profile.projects[0].technologies == ["stack/go"]
+    # A section named for a kind of projects is a projects section.
+    profile = extract("## Open Source Projects\n- tinyqueue: a Go job queue, 2k stars\n- kcat-lite\n", BANK)
+    assert [p.title for p in profile.projects] == ["tinyqueue", "kcat-lite"]
 
 
 def test_jobs_with_bullets_stand_in_when_there_is_no_projects_section() -> None:

@@ -317,6 +317,9 @@ def _section_kind(heading: str) -> SectionKind | None:
         part = part.strip(" :：")
         if part in _SECTION_OF:
             return _SECTION_OF[part]
+        # "Open source projects", "ML 플랫폼 프로젝트": a few words naming a kind of projects.
+        if re.fullmatch(r"(?:\S+ ){1,3}(?:projects|프로젝트)", part):
+            return "projects"
     return None
 
 
