@@ -35,7 +35,8 @@ def test_shipped_bank_is_valid_and_holds_the_seed_questions() -> None:
     bank = load_bank()
     assert set(bank.questions) >= SEED_IDS
     for q in bank.questions.values():
-        assert len(q.key_points) >= 4, q.id
+        # A stack question is a ladder of three rungs at least: why this tool, its internals, its failures.
+        assert len(q.key_points) >= (3 if q.category == "stack" else 4), q.id
         assert 3 <= len(q.rubric) <= 5, q.id
 
 

@@ -67,6 +67,9 @@ UNRELATED = {
     "system-design": "behavioral",
     "project": "cs",
     "behavioral": "cs",
+    # Coding answers are about algorithms, not a tool: the other categories rightly touch a stack's ground
+    # (the GIL, backpropagation in PyTorch, asyncio in FastAPI).
+    "stack": "coding",
 }
 
 
