@@ -28,6 +28,7 @@ MIN_PER_CATEGORY = {
     "behavioral": 6,
     "coding": 4,
     "backend": 6,
+    "stack": 40,  # one per technology a résumé names most often, for the profile round
 }
 MIN_PER_TRACK = 25
 REQUIRED = SEED_IDS | {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import pytest
@@ -200,7 +201,9 @@ def test_the_model_writes_the_project_questions_when_it_can_and_offline_stands_i
     )
     calls: list[tuple[str, int]] = []
 
-    def writes(p: Profile, lang: str, settings: Settings, count: int) -> list[Question]:
+    async def writes(
+        p: Profile, lang: str, settings: Settings, count: int, cache: Path | None
+    ) -> list[Question]:
         calls.append((lang, count))
         return [written]
 
@@ -209,14 +212,19 @@ def test_the_model_writes_the_project_questions_when_it_can_and_offline_stands_i
     assert [q.id for q in made.questions] == ["project/by-model", "stack/zebra-db"] and calls == [("ko", 2)]
     offline = [q.id for q in offline_round(profile(), bank, Mix(2, 1)).questions]
 
-    def fails(*_: object) -> list[Question]:
-        raise RuntimeError("the server fell over")
+    def replying(reply: object) -> Callable[..., Coroutine[None, None, object]]:
+        async def stand_in(*_: object) -> object:
+            if isinstance(reply, Exception):
+                raise reply
+            return reply
 
-    for stand_in in (lambda *_: None, fails, lambda *_: [bank.get("stack/zebra-db")], lambda *_: "junk"):
-        monkeypatch.setattr(model_questions, "model_questions", stand_in)
+        return stand_in
+
+    for reply in (None, RuntimeError("the server fell over"), [bank.get("stack/zebra-db")], "junk"):
+        monkeypatch.setattr(model_questions, "model_questions", replying(reply))
         assert [q.id for q in project_round(profile(), bank, "en", Mix(2, 1), model).questions] == offline
     # Offline settings never call the model.
-    monkeypatch.setattr(model_questions, "model_questions", fails)
+    monkeypatch.setattr(model_questions, "model_questions", replying(RuntimeError("never called")))
     offline_settings = Settings(provider="offline")
     assert [
         q.id for q in project_round(profile(), bank, "en", Mix(2, 1), offline_settings).questions

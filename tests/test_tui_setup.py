@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from interviewer.tui.app import InterviewerApp
 from interviewer.tui.bank_browser import BankBrowserScreen
 from interviewer.tui.interview import InterviewScreen
+from interviewer.tui.profile_review import ProfileReviewScreen
 from interviewer.tui.setup import SetupScreen
 from tests.hostile import Sandbox, sandbox  # noqa: F401
 from tests.tui_support import ANSWER, context, drive, saved, settle, type_answer
@@ -247,5 +248,71 @@ def test_f8_opens_the_bank_browser(tmp_path: Path) -> None:
         await pilot.press("f8")
         await pilot.pause()
         assert isinstance(pilot.app.screen, BankBrowserScreen)
+
+    drive(app, script)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_a_profile_is_shown_to_untick_then_its_round_comes_first(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path, "ko"))
+
+    async def script(pilot: Pilot[int]) -> None:
+        screen = pilot.app.screen
+        privacy = str(screen.query_one("#profile-privacy", Static).render())
+        assert "이 컴퓨터를" in privacy  # said before the file is read
+        screen.query_one("#profile", Input).value = str(EXAMPLES / "profile-ko.md")
+        screen.query_one("#questions", Input).value = "4"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        review = pilot.app.screen
+        assert isinstance(review, ProfileReviewScreen)
+        listed = review.query_one("#profile-items", SelectionList)
+        assert listed.option_count >= 3 and len(listed.selected) == listed.option_count  # all kept at first
+        first = str(listed.get_option_at_index(0).prompt)
+        assert first.startswith("프로젝트: ")
+        listed.deselect(listed.get_option_at_index(0).value)  # leave the first project out
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()  # the session is opened off the screen's loop
+        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InterviewScreen)
+        records = pilot.app.screen.engine.transcript.records
+        assert len(records) == 4
+        assert records[0].question.id.startswith(("project/profile", "behavioral/profile"))
+        assert records[0].source  # the excerpt it came from, kept in the transcript
+        title = first.removeprefix("프로젝트: ").split(" · ")[0]
+        assert all(title not in r.question.text("ko") for r in records)  # the project left out is not asked
+
+    drive(app, script)
+
+
+def test_a_profile_that_cannot_be_read_is_one_line_beside_the_form(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        screen = pilot.app.screen
+        screen.query_one("#profile", Input).value = str(tmp_path / "no-such.md")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, SetupScreen)
+        shown_error = str(screen.query_one("#setup-error").render())
+        assert shown_error.startswith("⚠ ") and "no-such.md" in shown_error and "\n" not in shown_error
+
+    drive(app, script)
+
+
+def test_going_back_from_the_profile_review_starts_nothing(tmp_path: Path) -> None:
+    app = InterviewerApp(context(tmp_path))
+
+    async def script(pilot: Pilot[int]) -> None:
+        pilot.app.screen.query_one("#profile", Input).value = str(EXAMPLES / "profile-en.md")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ProfileReviewScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, SetupScreen) and not app.context.engines
 
     drive(app, script)

@@ -162,7 +162,7 @@ def _profile_session(
     """The plan of a session that starts with a round from `--profile` (shown first, and at a terminal
     chosen from), the bank holding its questions, and by question id the profile excerpt each came from."""
     from ..plain import preview_profile
-    from ..profile.questions import PROJECT_TEMPLATE, STORY_TEMPLATE, project_round
+    from ..profile.plan import with_round
 
     if args.question or args.retry is not None:
         raise CliError("--profile cannot be combined with --question or --retry")
@@ -174,22 +174,12 @@ def _profile_session(
         profile = preview_profile(profile, base.lang, sys.stdout, _interactive(), endpoint)
     except KeyboardInterrupt:
         raise CliError("stopped before the interview began; nothing was saved", code=130) from None
-    made = project_round(profile, bank, base.lang, mix, settings)
-    asked = made.questions[: base.questions]
-    if not asked:
+    made = with_round(profile, bank, base, mix, settings)
+    if made is None:
         raise CliError(
             f"{args.profile}: nothing in it to ask about (no project, listed technology or career move)"
         )
-    ids = [q.id for q in asked]
-    if len(ids) < base.questions:
-        # The bank fills the rest as usual, leaving out the questions the round asked and the bank's own
-        # project and storyline questions it was made from.
-        skip = {*ids, PROJECT_TEMPLATE, STORY_TEMPLATE}
-        rest = Bank({k: v for k, v in bank.questions.items() if k not in skip})
-        ids += [q.id for q in rest.select(base.model_copy(update={"questions": base.questions - len(ids)}))]
-    plan = Plan.model_validate({**base.model_dump(), "questions": len(ids), "question_ids": ids})
-    with_round = Bank({**bank.questions, **{q.id: q for q in asked}}, dict(bank.sources))
-    return Requested(plan, {}), with_round, made.sources
+    return Requested(made.plan, {}), made.bank, made.sources
 
 
 def _shown_endpoint(base_url: str | None) -> str:
@@ -347,6 +337,8 @@ def _run_tui(
         request = requested_plan(args, bank, store)
         given = given_choices(args, bank)
         given.update({k: v for k in ("provider", "model") if (v := getattr(args, k, None))})
+        if getattr(args, "profile", None) is not None:
+            given["profile"] = str(args.profile)
     context = Context(
         settings=settings,
         store=store,
@@ -361,6 +353,8 @@ def _run_tui(
     )
     if getattr(args, "seed", None) is not None:
         context.seeds = lambda: int(args.seed)
+    if getattr(args, "mix", None) is not None:
+        context.mix = parse_mix(args.mix)
     context.store.check_writable()
     try:
         from ..engine import EngineError

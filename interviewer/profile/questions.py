@@ -8,8 +8,9 @@ as for any project question. Profile text goes into a prompt only as short quote
 
 from __future__ import annotations
 
-import importlib
+import asyncio
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -88,11 +89,16 @@ def _from_model(
 ) -> list[Question] | None:
     if settings is None or mix.project == 0 or settings.resolved_provider() == "offline":
         return None
+    from ..resources import cache_dir
+    from .model_questions import model_questions
+
+    coroutine = model_questions(profile, lang, settings, mix.project, cache_dir())
     try:
-        # Looked up by name: the model's questions are a separate part that an install may lack.
-        generate = importlib.import_module(f"{__package__}.model_questions").model_questions
-        written = generate(profile, lang, settings, mix.project)
-    except Exception:  # missing, or any fault in generation: the offline questions stand in
+        # On a thread of its own with its own event loop: the command line has none running and the
+        # screen's must not be blocked by it. The request is bounded by the settings' wait.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            written = pool.submit(asyncio.run, coroutine).result()
+    except Exception:  # any fault in generation: the offline questions stand in
         return None
     if not isinstance(written, list) or not written or not all(isinstance(q, Question) for q in written):
         return None

@@ -25,6 +25,7 @@ from .messages import (
     OpenHistory,
     OpenInterview,
     OpenReport,
+    ReviewProfile,
     StartQuestions,
     TryAgain,
 )
@@ -35,6 +36,8 @@ if TYPE_CHECKING:  # imported when an interview starts, so the setup screen open
     from ..domain import EarlierAttempt, Plan
     from ..engine import Engine
     from ..llm.base import Backend
+    from ..profile.model import Profile
+    from ..profile.questions import Mix
     from .prefs import SetupChoices
 
 
@@ -56,6 +59,8 @@ class Context:
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
     # Setup choices named on the command line (`practice --questions 3`): they win over the remembered ones.
     given: dict[str, object] = field(default_factory=dict)
+    # With a profile: how many project and stack questions its round holds (`--mix`); None: the default.
+    mix: Mix | None = None
     # The settings a resumed session goes on with, given the backend it recorded (the command line's
     # provider and model outrank the record). None: the record outranks `settings`.
     resumed_settings: Callable[[Mapping[str, str]], Settings] | None = None
@@ -65,27 +70,69 @@ class Context:
     ) -> Engine:
         """A new session of the choices, or of exactly `question_ids` in that order when any are given."""
         from .. import session
-        from ..bank import load_bank
+
+        bank = self._bank_for(choices)
+        ids = list(question_ids)
+        plan = self._plan_for(choices, seed)
+        if ids:
+            # Named questions: the plan says what the session holds, not what the setup screen last chose.
+            categories = sorted({i.split("/")[0] for i in ids})
+            plan = plan.model_copy(
+                update={"categories": categories, "questions": len(ids), "question_ids": ids}
+            )
+        settings = self._settings_for(choices)
+        engine = session.start(self.store, plan, bank, settings, self.backend_factory, self.session_ids)
+        self.engines.append(engine)
+        return engine
+
+    def _plan_for(self, choices: SetupChoices, seed: int | None = None) -> Plan:
         from ..domain import Plan
 
-        banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
-        bank = load_bank(banks, cache_dir=self.bank_cache)
-        ids = list(question_ids)
-        plan = Plan(
+        return Plan(
             track=choices.track,
-            # Named questions: the plan says what the session holds, not what the setup screen last chose.
-            categories=sorted({i.split("/")[0] for i in ids}) if ids else choices.categories,
-            questions=len(ids) if ids else choices.questions,
+            categories=choices.categories,
+            questions=choices.questions,
             follow_ups=choices.follow_ups,
             min_difficulty=choices.min_difficulty,
             max_difficulty=choices.max_difficulty,
             lang=choices.lang,
             seed=self.seeds() if seed is None else seed,
-            question_ids=ids,
         )
+
+    def _settings_for(self, choices: SetupChoices) -> Settings:
         overrides = {"provider": choices.provider, **({"model": choices.model} if choices.model else {})}
-        settings = self.settings.model_copy(update=overrides)
-        engine = session.start(self.store, plan, bank, settings, self.backend_factory, self.session_ids)
+        return self.settings.model_copy(update=overrides)
+
+    def _bank_for(self, choices: SetupChoices) -> Bank:
+        from ..bank import load_bank
+
+        banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
+        return load_bank(banks, cache_dir=self.bank_cache)
+
+    def read_profile(self, choices: SetupChoices) -> Profile:
+        """What the profile file named on the setup screen holds (ProfileError: one line naming it)."""
+        from ..profile.extract import extract
+        from ..profile.read import read_profile
+
+        return extract(read_profile(choices.profile), self._bank_for(choices))
+
+    def start_profile(self, choices: SetupChoices, profile: Profile) -> Engine:
+        """A session whose first questions come from `profile` (a project round), the bank's after them.
+        ValueError when the profile holds nothing to ask about."""
+        from .. import session
+        from ..profile.plan import with_round
+        from ..profile.questions import Mix
+
+        bank = self._bank_for(choices)
+        settings = self._settings_for(choices)
+        made = with_round(profile, bank, self._plan_for(choices), self.mix or Mix(), settings)
+        if made is None:
+            raise ValueError(f"{choices.profile}: nothing in it to ask about")
+        engine = session.start(
+            self.store, made.plan, made.bank, settings, self.backend_factory, self.session_ids
+        )
+        for record in engine.transcript.records:
+            record.source = made.sources.get(record.question.id)
         self.engines.append(engine)
         return engine
 
@@ -197,6 +244,31 @@ class InterviewerApp(App[int]):
             self.notify(one_line(problem), severity="error", timeout=10, markup=False)
             return
         self.push_screen(InterviewScreen(engine, self.context.clock))
+
+    @on(ReviewProfile)
+    def review_profile(self, message: ReviewProfile) -> None:
+        from ..profile.choose import without
+        from .profile_review import ProfileReviewScreen
+
+        def chosen(dropped: list[int] | None) -> None:
+            if dropped is not None:  # None: back to the setup screen
+                kept = without(message.profile, dropped)
+                # A model may be writing the questions: the screen stays live meanwhile.
+                self.run_worker(lambda: self._open_profile(message.choices, kept), thread=True)
+
+        self.push_screen(ProfileReviewScreen(message.profile, message.choices.lang), chosen)
+
+    def _open_profile(self, choices: SetupChoices, profile: Profile) -> None:
+        """On a worker thread: start the session of a profile round, then show it."""
+        from ..engine import EngineError
+        from .interview import InterviewScreen
+
+        try:
+            engine = self.context.start_profile(choices, profile)
+        except (ValueError, EngineError, StoreError) as exc:
+            self.call_from_thread(self.notify, one_line(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.call_from_thread(self.push_screen, InterviewScreen(engine, self.context.clock))
 
     @on(TryAgain)
     def try_again(self, message: TryAgain) -> None:

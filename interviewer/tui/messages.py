@@ -11,6 +11,8 @@ from ..domain import Lang, Transcript
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..profile.model import Profile
+    from .prefs import SetupChoices
 
 
 class OpenInterview(Message):
@@ -66,3 +68,12 @@ class TryAgain(Message):
     def __init__(self, transcript: Transcript) -> None:
         super().__init__()
         self.transcript = transcript
+
+
+class ReviewProfile(Message):
+    """A profile was read: show what it holds, then start the interview with what the candidate kept."""
+
+    def __init__(self, choices: SetupChoices, profile: Profile) -> None:
+        super().__init__()
+        self.choices = choices
+        self.profile = profile

@@ -24,6 +24,7 @@ class SetupChoices(BaseModel):
     provider: Provider = "auto"
     model: str = ""
     banks: str = ""
+    profile: str = Field(default="", description="a résumé file: a project round about it comes first")
 
     @field_validator("max_difficulty")
     @classmethod

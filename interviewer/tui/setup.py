@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from textual.app import ComposeResult
@@ -21,7 +22,7 @@ from ..redact import redact_url
 from ..store import SessionSummary, StoreError
 from ..untrusted import one_line
 from .keys import speak
-from .messages import OpenBankBrowser, OpenHistory, OpenInterview
+from .messages import OpenBankBrowser, OpenHistory, OpenInterview, ReviewProfile
 from .prefs import SetupChoices, load_choices, save_choices
 
 if TYPE_CHECKING:
@@ -40,6 +41,19 @@ TEXT: Phrases = {
     "model_default": ("비우면 {model}", "empty: {model}"),
     "banks": ("추가 문제 은행", "Extra banks"),
     "banks_hint": ("경로, 쉼표로 구분", "paths, comma-separated"),
+    "profile": ("이력서", "Profile"),
+    "profile_hint": (
+        "내 프로젝트로 면접: 이력서 파일 (.md, .txt, .pdf)",
+        "interview on your projects: a résumé file (.md, .txt, .pdf)",
+    ),
+    "profile_offline": (
+        "→ 오프라인: 이력서는 이 컴퓨터를 떠나지 않습니다",
+        "→ offline: the profile never leaves this machine",
+    ),
+    "profile_model": (
+        "→ 이력서는 설정한 서버({host})로만 보내집니다",
+        "→ the profile is sent only to the configured server ({host})",
+    ),
     "start": ("시작 (Enter)", "Start (Enter)"),
     "history": ("기록 (F5)", "History (F5)"),
     "resume": ("이어하기 (F7)", "Resume (F7)"),
@@ -75,6 +89,7 @@ _LABELS = {
     "provider": "provider",
     "model": "model",
     "banks": "banks",
+    "profile": "profile",
     "categories": "categories",
 }
 _BUTTONS = {"start": "start", "history": "history", "browse": "browse", "resume": "resume"}
@@ -187,6 +202,12 @@ class SetupScreen(Screen[None]):
                     with Horizontal(classes="field"):
                         yield Label(t("banks"), id="label-banks")
                         yield Input(choices.banks, id="banks", placeholder=t("banks_hint"), compact=True)
+                    with Horizontal(classes="field"):
+                        yield Label(t("profile"), id="label-profile")
+                        yield Input(
+                            choices.profile, id="profile", placeholder=t("profile_hint"), compact=True
+                        )
+                    yield Static(self._privacy(choices.provider), id="profile-privacy")
                 with Vertical(id="setup-categories"):
                     yield Label(t("categories"), id="label-categories")
                     yield CategoryList(
@@ -222,6 +243,14 @@ class SetupScreen(Screen[None]):
         model = f" · {self.t('model_is')} {s.resolved_model()}" if resolved == "openai" else ""
         return Content(one_line(f"→ {resolved}{model} ({detail})"))
 
+    def _privacy(self, provider: str) -> Content:
+        """Where a profile goes with the backend chosen: said before it is read, not after."""
+        s = self.context.settings
+        if s.model_copy(update={"provider": provider}).resolved_provider() == "offline":
+            return Content(self.t("profile_offline"))
+        host = urlsplit(s.base_url or "https://api.openai.com/v1").hostname or "?"
+        return Content(one_line(self.t("profile_model", host=host)))
+
     def on_screen_resume(self) -> None:
         speak(self, self.lang)
         self._offer_resume()
@@ -256,6 +285,7 @@ class SetupScreen(Screen[None]):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "provider":
             self.query_one("#backend-status", Static).update(self._backend_status(str(event.value)))
+            self.query_one("#profile-privacy", Static).update(self._privacy(str(event.value)))
         elif event.select.id == "track":
             self.query_one("#track-about", Static).update(self._track_line(str(event.value)))
         elif event.select.id == "lang" and event.value != self.lang:
@@ -274,8 +304,10 @@ class SetupScreen(Screen[None]):
         )
         self.query_one("#model", Input).placeholder = self._model_hint()
         self.query_one("#banks", Input).placeholder = self.t("banks_hint")
+        self.query_one("#profile", Input).placeholder = self.t("profile_hint")
         provider = str(self.query_one("#provider", Select).value)
         self.query_one("#backend-status", Static).update(self._backend_status(provider))
+        self.query_one("#profile-privacy", Static).update(self._privacy(provider))
         self.query_one("#setup-error", Static).update("")
         speak(self, self.lang)
         self._offer_resume()
@@ -307,6 +339,7 @@ class SetupScreen(Screen[None]):
                 "provider": self.query_one("#provider", Select).value,
                 "model": self.query_one("#model", Input).value.strip(),
                 "banks": self.query_one("#banks", Input).value.strip(),
+                "profile": self.query_one("#profile", Input).value.strip(),
             }
         )
 
@@ -314,6 +347,14 @@ class SetupScreen(Screen[None]):
         error = self.query_one("#setup-error", Static)
         try:
             choices = self.read_choices()
+            if (
+                choices.profile
+            ):  # read here, so a bad file is said beside the form; what it holds is shown next
+                profile = self.context.read_profile(choices)
+                error.update("")
+                save_choices(self.context.prefs_path, choices)
+                self.post_message(ReviewProfile(choices, profile))
+                return
             engine = self.context.start_interview(choices)
         except ValidationError as exc:
             error.update(Content(one_line(f"⚠ {self._invalid(exc)}")))

@@ -45,8 +45,16 @@ class MeaningSignal:
         if not picked:
             return []
         targets = tuple(t for kp in q.key_points for t in (kp.text.ko, kp.text.en))
-        elsewhere = _elsewhere(q.id, self.encoder.cache_dir)
-        anchors = self.encoder.matrix((*targets, q.text.ko, q.text.en, *elsewhere))
+        elsewhere = _elsewhere(q.id, self.encoder.cache_dir, targets)
+        own = (*targets, q.text.ko, q.text.en)
+        if from_profile(q.id):
+            # Written from a candidate's profile: encoded for this grade only, never kept in the disk cache.
+            import numpy as np
+
+            found = [self.encoder.encode(own), *([self.encoder.matrix(elsewhere)] if elsewhere else [])]
+            anchors = np.concatenate(found)
+        else:
+            anchors = self.encoder.matrix((*own, *elsewhere))
         n_own = len(targets) + 2
         texts = [ctx.sentences[i].text for i in picked]
         # A sentence that denies something may still assert the point in another clause: "we cannot rely on
@@ -90,9 +98,12 @@ class MeaningSignal:
 
 
 @lru_cache(maxsize=256)
-def _elsewhere(question_id: str, cache_dir: Path | None) -> tuple[str, ...]:
+def _elsewhere(question_id: str, cache_dir: Path | None, own: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The bank's other points; a question made from a profile shares its template's points, which are its
+    own, not elsewhere."""
     texts, owners = reference_points(cache_dir)
-    return tuple(t for t, owner in zip(texts, owners, strict=True) if owner != question_id)
+    mine = set(own)
+    return tuple(t for t, owner in zip(texts, owners, strict=True) if owner != question_id and t not in mine)
 
 
 _CLAUSE = re.compile(
@@ -103,3 +114,9 @@ _CLAUSE = re.compile(
 def _affirmed_clauses(text: str) -> list[str]:
     parts = [p for p in _CLAUSE.split(text) if p and p.strip()]
     return [p for p in parts if len(parts) > 1 and len(p.split()) >= 3 and not negated(normalize(p))]
+
+
+def from_profile(question_id: str) -> bool:
+    """A question made from a candidate's profile (`project/profile-1`, `behavioral/profile-story`): its
+    words quote the profile."""
+    return question_id.partition("/")[2].startswith("profile-")
