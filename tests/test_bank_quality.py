@@ -12,7 +12,7 @@ from interviewer.bank import load_bank
 from interviewer.domain import LANGS, Lang, Question
 from interviewer.llm.base import GradeRequest
 from interviewer.llm.offline import coverage, grade
-from interviewer.matching import analyse, cue_in, normalize
+from interviewer.matching import Index, analyse, normalize
 from tests.helpers import answer_turn
 from tests.test_bank import SEED_IDS
 
@@ -142,7 +142,9 @@ def test_answers_to_unrelated_questions_score_1(q: Question, lang: Lang) -> None
     assert not scored, f"{q.id} [{lang}] gives credit to answers of other questions: {scored}"
 
 
-_SENTENCES = {(q.id, lang): analyse(q.model_answer(lang)) for q in QUESTIONS for lang in LANGS}
+# Each model answer as one searchable index: a cue is looked up in all its sentences at once, and the parts
+# cues share are searched once per answer (the check grows with the square of the bank).
+_ANSWERS = {(q.id, lang): Index(analyse(q.model_answer(lang))) for q in QUESTIONS for lang in LANGS}
 
 
 @by_question
@@ -152,7 +154,7 @@ def test_cues_are_specific(q: Question, lang: Lang) -> None:
     common = {}
     for kp in q.key_points:
         for cue in kp.cues(lang):
-            hits = [o.id for o in others if any(cue_in(cue, s) for s in _SENTENCES[(o.id, lang)])]
+            hits = [o.id for o in others if _ANSWERS[(o.id, lang)].hits(cue)]
             if len(hits) > limit:
                 common[cue] = len(hits)
     assert not common, (

@@ -157,7 +157,7 @@ def test_same_result_across_processes_hash_seeds_blas_threads_and_batches() -> N
         "from interviewer.llm.offline import grade, decide_follow_up\n"
         "from interviewer.matching import analyse\n"
         "from tests.helpers import answer_turn\n"
-        "cases = [(q, lang) for q in sorted(load_bank().questions.values(), key=lambda q: q.id)[::3]\n"
+        "cases = [(q, lang) for q in sorted(load_bank().questions.values(), key=lambda q: q.id)[::5]\n"
         "         for lang in ('ko', 'en')]\n"
         "texts = [q.model_answer(lang)[:300] for q, lang in cases]\n"
         "if sys.argv[1] == 'batch':  # every sentence encoded first, in one batch with the others\n"

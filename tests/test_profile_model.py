@@ -17,7 +17,9 @@ from interviewer.profile.model import CareerMove, Claim, Profile, Project, Techn
 from interviewer.profile.model_questions import model_questions
 from interviewer.resources import cache_dir as user_cache
 from interviewer.settings import Settings
+from interviewer.store import load_transcript
 from tests.fake_openai import FakeOpenAI, Reply
+from tests.hostile import Sandbox, sandbox  # noqa: F401
 
 UNQUOTED = "Migrated the billing batch from cron to Airflow with 120 DAGs"
 PROFILE = Profile(
@@ -280,3 +282,41 @@ def test_the_profile_cannot_close_its_data_block(server: FakeOpenAI, tmp_path: P
     asyncio.run(model_questions(profile, "en", settings(server), 1, tmp_path))
     user = server.chat_requests()[0].body["messages"][1]["content"]
     assert user.count("</candidate_profile>") == 1 and user.endswith("</candidate_profile>")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_practice_with_a_profile_and_a_model_through_the_fake_server(
+    server: FakeOpenAI,
+    sandbox: Sandbox,  # noqa: F811
+) -> None:
+    """`interviewer practice --profile examples/profile-ko.md` with a model: the model writes the project
+    questions (the first request), the interview asks them in Korean, and the transcript keeps them."""
+    server.then(reply(generated(1), generated(2)))
+    result = sandbox.run(
+        "practice",
+        "--plain",
+        "--profile",
+        str(EXAMPLES / "profile-ko.md"),
+        "--questions",
+        "3",
+        "--follow-ups",
+        "0",
+        "--lang",
+        "ko",
+        "--provider",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "fake-model",
+        stdin="배포 전후 같은 트래픽 구간의 p95를 기준선과 비교했습니다.\n.\n/end\n",
+    )
+    assert result.code == 0, result.err
+    assert "검색 랭킹 서비스에서 Redis 캐시로 p95 지연을 40% 줄였다고" in result.out  # the model's question
+    (path,) = sandbox.sessions.glob("*.json")
+    saved = load_transcript(path)
+    assert [r.question.id for r in saved.records][:2] == ["project/profile-m1", "project/profile-m2"]
+    assert saved.records[2].question.category == "stack"  # then the stack question the profile names
+    assert saved.plan.lang == "ko" and saved.records[0].feedback is not None
