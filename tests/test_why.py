@@ -175,7 +175,7 @@ def test_a_model_follow_up_on_an_asserted_misconception_is_a_challenge(
 def test_a_hostile_reason_is_capped_and_kept_on_one_line(
     server: FakeOpenAI, bank: Bank, tmp_path: Path
 ) -> None:
-    server.then(model_follow_up("\x1b[2J\x1b]0;owned\x07\nforged line\r\u202e" + "x" * 1_000_000))
+    server.then(model_follow_up("\x1b[2J\x1b]0;owned\x07\nforged line\r\u202e" + "x" * 100_000))
     engine = engine_for("en", tmp_path, backend(server, tmp_path), bank)
     drive(engine, Answer(text="I would make the endpoint safe to call twice."))
     why = engine.transcript.records[0].turns[-1].why
