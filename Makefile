@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 	$(BIN)/interviewer
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check interviewer tests

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
 
 from interviewer.bank import load_bank
 from interviewer.domain import Lang, Question
@@ -18,8 +20,11 @@ from interviewer.profile.model_questions import model_questions
 from interviewer.resources import cache_dir as user_cache
 from interviewer.settings import Settings
 from interviewer.store import load_transcript
+from interviewer.tui.app import InterviewerApp
+from interviewer.tui.interview import InterviewScreen
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.hostile import Sandbox, sandbox  # noqa: F401
+from tests.tui_support import context, drive, settle
 
 UNQUOTED = "Migrated the billing batch from cron to Airflow with 120 DAGs"
 PROFILE = Profile(
@@ -320,3 +325,28 @@ def test_practice_with_a_profile_and_a_model_through_the_fake_server(
     assert [r.question.id for r in saved.records][:2] == ["project/profile-m1", "project/profile-m2"]
     assert saved.records[2].question.category == "stack"  # then the stack question the profile names
     assert saved.plan.lang == "ko" and saved.records[0].feedback is not None
+
+
+def test_the_screen_asks_the_models_questions_too(server: FakeOpenAI, tmp_path: Path) -> None:
+    """The same round on the full screen: the model writes the project questions, the screen stays live."""
+    server.then(reply(generated(1), generated(2)))
+    app = InterviewerApp(
+        context(tmp_path, "ko", provider="openai", base_url=server.base_url, model="fake-model")
+    )
+
+    async def script(pilot: Pilot[int]) -> None:
+        setup = pilot.app.screen
+        assert "127.0.0.1" in str(setup.query_one("#profile-privacy", Static).render())  # where it goes
+        setup.query_one("#profile", Input).value = str(EXAMPLES / "profile-ko.md")
+        setup.query_one("#provider", Select).value = "openai"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")  # keep everything that was read
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InterviewScreen)
+        records = pilot.app.screen.engine.transcript.records
+        assert [r.question.id for r in records[:2]] == ["project/profile-m1", "project/profile-m2"]
+
+    drive(app, script)

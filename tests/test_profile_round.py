@@ -486,24 +486,32 @@ def test_the_endpoint_named_never_shows_credentials() -> None:
     assert _shown_endpoint("http://user:secret@host:8080/v1?key=k") == "http://host:8080/v1"
 
 
-def test_the_example_profile_runs_a_korean_project_round(sandbox: Sandbox) -> None:
-    example = ROOT / "examples" / "profile-ko.md"
-    if not example.exists():
-        pytest.skip("examples/profile-ko.md is not written yet")
+@pytest.mark.parametrize(
+    ("lang", "asks"),
+    [("ko", ("프로젝트에", "합류하셨는데요")), ("en", ("you wrote", "You moved", "Tell me about"))],
+)
+def test_each_example_profile_runs_a_project_round_in_its_language(
+    sandbox: Sandbox, lang: str, asks: tuple[str, ...]
+) -> None:
+    example = ROOT / "examples" / f"profile-{lang}.md"
+    answer = "제가 맡은 부분부터 말씀드리겠습니다." if lang == "ko" else "Let me start with the part I owned."
     result = sandbox.run(
         "practice",
         "--plain",
         "--profile",
         str(example),
         "--lang",
-        "ko",
+        lang,
         "--provider",
         "offline",
-        stdin="/end\n",
+        "--follow-ups",
+        "0",
+        stdin=f"{answer}\n.\n/end\n",
     )
     assert result.code == 0, result.err
     t = _transcript(sandbox)
     first = t.records[0]
     assert first.question.id in ("project/profile-1", STORY_ID) and first.source
-    assert "프로젝트에" in first.question.text.ko or "합류하셨는데요" in first.question.text.ko
-    assert t.plan.lang == "ko"
+    text = first.question.text.ko if lang == "ko" else first.question.text.en
+    assert any(a in text for a in asks), text
+    assert t.plan.lang == lang and first.feedback is not None  # asked, answered and graded
