@@ -8,8 +8,9 @@ import pytest
 from interviewer.bank import load_bank
 from interviewer.domain import LANGS, Question
 from interviewer.matching import Index, analyse
+from interviewer.resources import cache_dir
 
-BANK = load_bank()
+BANK = load_bank(cache_dir=cache_dir())  # parsed once per run, not per module
 QUESTIONS = sorted(BANK.questions.values(), key=lambda q: q.id)
 by_question = pytest.mark.parametrize("q", QUESTIONS, ids=[q.id for q in QUESTIONS])
 

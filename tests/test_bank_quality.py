@@ -13,10 +13,11 @@ from interviewer.domain import LANGS, Lang, Question
 from interviewer.llm.base import GradeRequest
 from interviewer.llm.offline import coverage, grade
 from interviewer.matching import Index, analyse, normalize
+from interviewer.resources import cache_dir
 from tests.helpers import answer_turn
 from tests.test_bank import SEED_IDS
 
-BANK = load_bank()
+BANK = load_bank(cache_dir=cache_dir())  # parsed once per run, not per module
 QUESTIONS = sorted(BANK.questions.values(), key=lambda q: q.id)
 
 MIN_PER_CATEGORY = {

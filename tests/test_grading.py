@@ -13,9 +13,10 @@ from interviewer.domain import Lang
 from interviewer.llm.base import FollowUpRequest, GradeRequest
 from interviewer.llm.offline import decide_follow_up, grade, next_hint
 from interviewer.matching import Index, analyse, normalize
+from interviewer.resources import cache_dir
 from tests.helpers import ROOT, answer_turn
 
-BANK = load_bank()
+BANK = load_bank(cache_dir=cache_dir())  # parsed once per run, not per module
 
 
 def feedback(qid: str, lang: Lang, text: str):  # type: ignore[no-untyped-def]
