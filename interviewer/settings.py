@@ -28,6 +28,8 @@ from pydantic_settings import (
 from .files import SMALL_LIMIT, FileProblem, read_text, shown
 
 APP_NAME = "interviewer"
+# Where the OpenAI client sends requests when no base URL is configured.
+OPENAI_ENDPOINT = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
 Provider = Literal["auto", "offline", "openai"]
 OutputMode = Literal["auto", "json_schema", "json_object", "prompt"]

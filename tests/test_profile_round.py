@@ -479,13 +479,6 @@ def test_at_a_terminal_the_preview_asks_and_ctrl_c_there_saves_nothing(sandbox: 
     assert list(sandbox.sessions.glob("*.json")) == before
 
 
-def test_the_endpoint_named_never_shows_credentials() -> None:
-    from interviewer.commands.practice import _shown_endpoint
-
-    assert _shown_endpoint(None) == "https://api.openai.com/v1"
-    assert _shown_endpoint("http://user:secret@host:8080/v1?key=k") == "http://host:8080/v1"
-
-
 @pytest.mark.parametrize(
     ("lang", "asks"),
     [("ko", ("프로젝트에", "합류하셨는데요")), ("en", ("you wrote", "You moved", "Tell me about"))],
@@ -515,3 +508,14 @@ def test_each_example_profile_runs_a_project_round_in_its_language(
     text = first.question.text.ko if lang == "ko" else first.question.text.en
     assert any(a in text for a in asks), text
     assert t.plan.lang == lang and first.feedback is not None  # asked, answered and graded
+
+
+def test_the_endpoint_named_before_the_profile_is_read_shows_no_credentials(sandbox: Sandbox) -> None:
+    path = _by_hand(sandbox, profile("en"))
+    base = "http://user:secret@127.0.0.1:9/v1?key=k"
+    result = sandbox.run(
+        "practice", "--plain", "--profile", str(path), "--provider", "openai", "--base-url", base
+    )
+    assert (
+        "127.0.0.1:9" in result.out and "secret" not in result.out + result.err and "key=k" not in result.out
+    )

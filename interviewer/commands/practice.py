@@ -9,14 +9,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path
 
 from ..bank import Bank, load_bank
 from ..config_errors import load_data_settings
 from ..domain import MAX_QUESTIONS, TRACKS, EarlierAttempt, Plan, Transcript
-from ..settings import APP_NAME, Settings
+from ..redact import redact_url
+from ..settings import APP_NAME, OPENAI_ENDPOINT, Settings
 from ..store import Store
 from ..wiring import (
     bank_cache,
@@ -137,8 +137,6 @@ def run_practice(args: argparse.Namespace) -> int:
 
 
 MAX_MIX = 10  # per kind: a round longer than that is no longer a round before the bank's questions
-# Where the OpenAI client sends requests when no base URL is configured.
-OPENAI_ENDPOINT = "https://api.openai.com/v1"
 
 
 def parse_mix(value: str | None) -> Mix:
@@ -169,7 +167,11 @@ def _profile_session(
     mix = parse_mix(args.mix)
     base = _filtered_plan(args, bank)
     profile = _read_profile(args.profile, bank)
-    endpoint = None if settings.resolved_provider() == "offline" else _shown_endpoint(settings.base_url)
+    endpoint = (
+        None
+        if settings.resolved_provider() == "offline"
+        else redact_url(settings.base_url or OPENAI_ENDPOINT)
+    )
     try:
         profile = preview_profile(profile, base.lang, sys.stdout, _interactive(), endpoint)
     except KeyboardInterrupt:
@@ -180,14 +182,6 @@ def _profile_session(
             f"{args.profile}: nothing in it to ask about (no project, listed technology or career move)"
         )
     return Requested(made.plan, {}), made.bank, made.sources
-
-
-def _shown_endpoint(base_url: str | None) -> str:
-    """Where a model request goes, without any user name or password the URL carries."""
-    if base_url is None:
-        return OPENAI_ENDPOINT
-    parts = urlsplit(base_url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 def _read_profile(path: Path, bank: Bank) -> Profile:

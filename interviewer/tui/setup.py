@@ -19,6 +19,7 @@ from ..choice_errors import describe
 from ..domain import TRACKS
 from ..phrases import Phrases, pick
 from ..redact import redact_url
+from ..settings import OPENAI_ENDPOINT
 from ..store import SessionSummary, StoreError
 from ..untrusted import one_line
 from .keys import speak
@@ -248,7 +249,7 @@ class SetupScreen(Screen[None]):
         s = self.context.settings
         if s.model_copy(update={"provider": provider}).resolved_provider() == "offline":
             return Content(self.t("profile_offline"))
-        host = urlsplit(s.base_url or "https://api.openai.com/v1").hostname or "?"
+        host = urlsplit(s.base_url or OPENAI_ENDPOINT).hostname or "?"
         return Content(one_line(self.t("profile_model", host=host)))
 
     def on_screen_resume(self) -> None:
