@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .bank import BankError
-from .commands import EXIT_BAD_INPUT, CliError, bank, doctor, parents, practice, sessions
+from .commands import EXIT_BAD_INPUT, CliError, bank, doctor, learning, parents, practice, sessions
 from .evaluation import commands as evaluation
 from .files import capped
 from .settings import ConfigError
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     shared = parents()
     # In the order `--help` lists them.
-    for family in (practice, sessions, doctor, evaluation, bank):
+    for family in (practice, learning, sessions, doctor, evaluation, bank):
         family.register(sub, shared)
     return parser
 

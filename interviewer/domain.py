@@ -399,6 +399,19 @@ class EarlierAttempt(BaseModel):
     missed: list[str] = Field(default_factory=list, description="ids of the key points it did not cover")
 
 
+PointStatus = Literal["explained", "mentioned", "missing", "wrong"]
+
+
+class PointOutcome(BaseModel):
+    """How one key point fared in a graded answer: what the learning loop schedules reviews from."""
+
+    key_point_id: str
+    status: PointStatus
+    deepened: bool = Field(default=False, description="explained, and the deeper follow-up answered too")
+    misconception_id: str | None = Field(default=None, description="the wrong claim, when status is wrong")
+    quote: str | None = Field(default=None, max_length=400, description="the candidate's words on the point")
+
+
 class QuestionRecord(BaseModel):
     question: Question = Field(description="a snapshot, so a transcript stays readable if the bank changes")
     earlier: list[EarlierAttempt] = Field(
@@ -415,6 +428,12 @@ class QuestionRecord(BaseModel):
     feedback: Feedback | None = None
     decisions: list[FollowUpDecision] = Field(default_factory=list)
     calls: list[CallRecord] = Field(default_factory=list)
+    points: list[PointOutcome] = Field(
+        default_factory=list, description="per key point, set when the record is graded"
+    )
+    review_of: str | None = Field(
+        default=None, description="in a review session: the bank question the drilled key point belongs to"
+    )
 
     @property
     def follow_ups_asked(self) -> int:
@@ -453,6 +472,7 @@ class Plan(BaseModel):
         max_length=MAX_QUESTIONS,
         description="exactly these questions, in this order; empty: pick",
     )
+    review: bool = Field(default=False, description="a drill over due review cards, one key point each")
 
 
 # A session id names its transcript file, so it can never hold a path separator, `..`, a control character

@@ -40,6 +40,7 @@ from .events import (
     TextDelta,
     Waiting,
 )
+from .learning.outcomes import judge_points
 from .llm.base import Backend, FollowUpRequest, GradeRequest, Outcome
 from .llm.offline import OfflineBackend, next_hint
 from .matching import clean_answer
@@ -417,6 +418,10 @@ class Engine:
         """Grade in the background and show the next question at once; the report waits for grading."""
         rec.status = "answered"
         self._start_grading(rec)
+        if self.transcript.plan.review:
+            # A drill shows each card's verdict and what a strong answer says before the next card.
+            async for e in self._drain():
+                yield e
         nxt = self.transcript.current
         if nxt is None:
             async for e in self._close():
@@ -428,6 +433,15 @@ class Engine:
 
     async def _close(self) -> AsyncIterator[Event]:
         self._save()
+        async for e in self._drain():
+            yield e
+        self.transcript.finished = True
+        finished = InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
+        async for e in self._save_then([finished]):
+            yield e
+
+    async def _drain(self) -> AsyncIterator[Event]:
+        """Wait for every grade still running: a model's within the wait limit, then the offline stand-in."""
         # Background grades had the whole interview to finish; from here the candidate waits for them.
         started = time.monotonic()
         self._hand_over.clear()
@@ -458,10 +472,6 @@ class Engine:
                 self._grades_due.set()
             elif waited >= QUIET_S:
                 yield self._silent("grade", waited)
-        self.transcript.finished = True
-        finished = InterviewFinished(session_id=self.transcript.session_id, overall=self.transcript.overall)
-        async for e in self._save_then([finished]):
-            yield e
 
     def _start_grading(self, rec: QuestionRecord) -> None:
         self._pending[self._index(rec)] = asyncio.create_task(self._grade(rec))
@@ -489,6 +499,8 @@ class Engine:
     def _graded(self, rec: QuestionRecord, outcome: Outcome[Feedback]) -> Event:
         rec.feedback = outcome.value
         rec.calls.extend(outcome.calls)
+        # The review cards are scheduled from these; the offline judge reads claims whichever backend graded.
+        rec.points = judge_points(rec, self.lang, self._stand_in().encoder)
         rec.status = "graded"
         self._ready.extend(self._fault_notices(outcome.calls))
         self._save()

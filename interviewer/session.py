@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from .bank import Bank
-from .domain import EarlierAttempt, Plan, Transcript
+from .domain import EarlierAttempt, Lang, Plan, Transcript
 from .engine import Engine, new_transcript
+from .learning.cards import CardStore
+from .learning.drill import ReviewPlan, review_plan
 from .llm.base import Backend
 from .settings import Settings
 from .store import Store
@@ -23,17 +26,20 @@ def start(
     make_backend: MakeBackend,
     session_ids: Callable[[], str] | None = None,
     earlier: Mapping[str, list[EarlierAttempt]] | None = None,
+    review_of: Mapping[str, str] | None = None,
 ) -> Engine:
     """A new session, its id (from `session_ids`, else a random one) claimed and locked until `store`
     releases it; its file is written on the first save. EngineError when no question matches the plan;
     nothing is left locked on any failure. `earlier`: by question id, the attempts a retry answers again
-    (see retry.py), which the new records carry."""
+    (see retry.py), which the new records carry. `review_of`: in a review drill, by drill question id, the
+    bank question its card belongs to (see learning/drill.py)."""
     session_id = store.open_new(session_ids)
     try:
         backend = make_backend(settings, session_id)
         transcript = new_transcript(plan, bank, backend, session_id=session_id)
         for record in transcript.records:
             record.earlier = list((earlier or {}).get(record.question.id, []))
+            record.review_of = (review_of or {}).get(record.question.id)
     except BaseException:
         store.release(session_id)
         raise
@@ -57,3 +63,23 @@ def resume(store: Store, transcript: Transcript, settings: Settings, make_backen
         store.release(transcript.session_id)
         raise
     return Engine(transcript, backend, store, wait_s=settings.wait_s)
+
+
+def start_review(
+    store: Store,
+    cards: CardStore,
+    bank: Bank,
+    settings: Settings,
+    make_backend: MakeBackend,
+    lang: Lang,
+    now: datetime,
+    limit: int,
+    session_ids: Callable[[], str] | None = None,
+) -> tuple[Engine, ReviewPlan] | None:
+    """A drill over the cards due today, at most `limit`; None when none is due. Locked like any new
+    session. Fold the transcripts not read yet in first (learning.sync.catch_up)."""
+    made = review_plan(cards, bank, lang, now, limit)
+    if made is None:
+        return None
+    engine = start(store, made.plan, made.bank, settings, make_backend, session_ids, review_of=made.review_of)
+    return engine, made

@@ -388,7 +388,7 @@ class Store:
         with contextlib.suppress(OSError):
             if stat.S_ISREG(os.stat(exact).st_mode):  # no need to list the folder
                 return exact
-        matches = [session_id for session_id in self._ids() if session_id.startswith(ref)]
+        matches = [session_id for session_id in self.session_ids() if session_id.startswith(ref)]
         if len(matches) == 1:
             return self.path_for(matches[0])
         if len(matches) > 1:
@@ -411,7 +411,7 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot read {self.sessions_dir}: {exc.strerror or exc}") from None
 
-    def _ids(self) -> list[str]:
+    def session_ids(self) -> list[str]:
         """Ids of the regular transcript files; a FIFO or a folder named like one is no session."""
         return [
             e.name.removesuffix(SUFFIX)

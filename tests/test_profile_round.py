@@ -451,7 +451,7 @@ def test_bad_profile_is_one_line(sandbox: Sandbox) -> None:
 
 def test_at_a_terminal_the_preview_asks_and_ctrl_c_there_saves_nothing(sandbox: Sandbox) -> None:
     path = _by_hand(sandbox, profile())
-    sandbox.monkeypatch.setattr("interviewer.commands.practice._interactive", lambda: True)
+    sandbox.monkeypatch.setattr("interviewer.commands.practice.interactive", lambda: True)
     typed = iter(["1-2 4 6", "/end"])  # the numbers to leave out, then the interview's first line
     sandbox.monkeypatch.setattr("builtins.input", lambda _prompt="": next(typed))
     args = [

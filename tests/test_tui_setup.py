@@ -25,7 +25,7 @@ Script = Callable[[Pilot[int]], Awaitable[None]]
 def on_the_screen(monkeypatch: pytest.MonkeyPatch, script: Script) -> None:
     """`interviewer practice` as at a terminal: the real command builds the app, which runs headless under
     `script` instead of taking over this terminal."""
-    monkeypatch.setattr("interviewer.commands.practice._interactive", lambda: True)
+    monkeypatch.setattr("interviewer.commands.practice.interactive", lambda: True)
 
     def run(self: InterviewerApp, **_: object) -> int:
         async def go() -> None:

@@ -102,7 +102,7 @@ def _difficulty(value: str) -> tuple[int, int]:
     return low, high
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
@@ -111,8 +111,8 @@ def run_practice(args: argparse.Namespace) -> int:
         raise CliError("--mix needs --profile: it shapes the round the profile adds")
     settings = settings_from(args)
     bank = load_bank(args.bank, cache_dir=bank_cache())  # bank errors print here, not on a screen
-    if not args.plain and _interactive():
-        return _run_tui(args, settings, bank)
+    if not args.plain and interactive():
+        return run_tui(args, settings, bank)
     from .. import session
     from ..engine import EngineError
 
@@ -131,7 +131,7 @@ def run_practice(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         for record in engine.transcript.records:
             record.source = sources.get(record.question.id)
-        return _run_plain(engine, args.data_dir, settings)
+        return run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
 
@@ -173,7 +173,7 @@ def _profile_session(
         else redact_url(settings.base_url or OPENAI_ENDPOINT)
     )
     try:
-        profile = preview_profile(profile, base.lang, sys.stdout, _interactive(), endpoint)
+        profile = preview_profile(profile, base.lang, sys.stdout, interactive(), endpoint)
     except KeyboardInterrupt:
         raise CliError("stopped before the interview began; nothing was saved", code=130) from None
     made = with_round(profile, bank, base, mix, settings)
@@ -304,30 +304,31 @@ def run_resume(args: argparse.Namespace) -> int:
         from .. import session
 
         settings = resumed_settings(args, session.recorded_backend(transcript))
-        if not args.plain and _interactive():
-            return _run_tui(args, settings, resume=transcript, store=store)
+        if not args.plain and interactive():
+            return run_tui(args, settings, resume=transcript, store=store)
         engine = session.resume(store, transcript, settings, make_backend)
-        return _run_plain(engine, args.data_dir, settings)
+        return run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
 
 
-def _run_tui(
+def run_tui(
     args: argparse.Namespace,
     settings: Settings,
     bank: Bank | None = None,
     resume: Transcript | None = None,
     store: Store | None = None,
+    review_limit: int | None = None,
 ) -> int:
-    """The full screen. A session named on the command line (resumed, `--question`, `--retry`) is opened
-    before it shows, so what is wrong with it is one line here; otherwise the setup screen opens, filled
-    with the flags given."""
+    """The full screen. A session named on the command line (resumed, `--question`, `--retry`, a review
+    drill of at most `review_limit` cards) is opened before it shows, so what is wrong with it is one line
+    here; otherwise the setup screen opens, filled with the flags given."""
     from ..tui.app import Context, InterviewerApp
 
     store = store or store_for(settings)
     given: dict[str, object] = {}
     request = None
-    if bank is not None:
+    if bank is not None and review_limit is None:
         request = requested_plan(args, bank, store)
         given = given_choices(args, bank)
         given.update({k: v for k in ("provider", "model") if (v := getattr(args, k, None))})
@@ -353,15 +354,16 @@ def _run_tui(
     try:
         from ..engine import EngineError
 
-        if resume is not None:
+        opened: Engine | None = None
+        if review_limit is not None:  # `interviewer review`, which has checked that a card is due
+            opened = context.start_review(args.lang or default_lang(), review_limit)
+        elif resume is not None:
             opened = context.resume(resume)
         elif request is not None:
             try:
                 opened = context.start_plan(request.plan, request.earlier)
             except EngineError as exc:
                 raise CliError(str(exc)) from None
-        else:
-            opened = None
         code = InterviewerApp(context, opened=opened).run() or 0
         from ..plain import keep_all_unsaved  # after the screen is closed: what could not be saved shows here
 
@@ -373,7 +375,7 @@ def _run_tui(
         context.store.close()  # the sessions opened on the screens stay locked until here
 
 
-def _run_plain(engine: Engine, data_dir: Path | None, settings: Settings) -> int:
+def run_plain(engine: Engine, data_dir: Path | None, settings: Settings) -> int:
     from ..plain import PlainFrontEnd
 
     command = resume_command(engine.transcript.session_id, data_dir)

@@ -6,6 +6,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # imported when an interview starts, so the setup screen open
     from ..bank import Bank
     from ..domain import EarlierAttempt, Plan
     from ..engine import Engine
+    from ..learning.cards import CardStore
     from ..llm.base import Backend
     from ..profile.model import Profile
     from ..profile.questions import Mix
@@ -56,6 +58,7 @@ class Context:
     clock: Callable[[], float] = time.monotonic
     session_ids: Callable[[], str] = new_session_id
     seeds: Callable[[], int] = lambda: secrets.randbelow(1_000_000)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)  # which review cards are due
     engines: list[Engine] = field(default_factory=list)  # interviews opened; checked on exit
     # Setup choices named on the command line (`practice --questions 3`): they win over the remembered ones.
     given: dict[str, object] = field(default_factory=dict)
@@ -148,6 +151,37 @@ class Context:
         )
         self.engines.append(engine)
         return engine
+
+    def cards(self) -> CardStore:
+        from ..learning.cards import CardStore
+
+        return CardStore(self.store.data_dir)
+
+    def start_review(self, lang: Lang, limit: int) -> Engine | None:
+        """A review drill over the cards due today (the transcripts not read yet folded in first); None
+        when none is due. LearningError when the review database cannot be read."""
+        from .. import session
+        from ..bank import load_bank
+        from ..learning.sync import catch_up
+
+        cards = self.cards()
+        catch_up(cards, self.store)
+        bank = self.bank or load_bank(self.extra_banks, cache_dir=self.bank_cache)
+        opened = session.start_review(
+            self.store,
+            cards,
+            bank,
+            self.settings,
+            self.backend_factory,
+            lang,
+            self.now(),
+            limit,
+            self.session_ids,
+        )
+        if opened is None:
+            return None
+        self.engines.append(opened[0])
+        return opened[0]
 
     def resume(self, transcript: Transcript) -> Engine:
         """An engine for an unfinished session, locked until the app closes (StoreError while another

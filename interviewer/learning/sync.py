@@ -1,0 +1,123 @@
+"""From transcripts to the review database: one session as it ends, the ones not read yet, or all of them.
+
+Each graded answer's key point outcomes were recorded in its transcript when it was graded. Transcripts
+written before that have none: their outcomes are judged again here by the same judge.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..domain import Lang, PointOutcome, QuestionRecord, Transcript
+from ..grading.encoder import Encoder, shared
+from ..store import Store, StoreError, load_transcript
+from .cards import CardStore, PointEvent, ScoreEvent
+from .outcomes import judge_points
+
+Judge = Callable[[QuestionRecord, Lang], list[PointOutcome]]
+
+
+def default_judge(encoder: Encoder | None = None) -> Judge:
+    def judge(record: QuestionRecord, lang: Lang) -> list[PointOutcome]:
+        return judge_points(record, lang, encoder if encoder is not None else shared())
+
+    return judge
+
+
+def events_of(
+    transcript: Transcript, judge: Judge | None = None
+) -> tuple[list[PointEvent], list[ScoreEvent]]:
+    lang = transcript.plan.lang
+    review = transcript.plan.review
+    points: list[PointEvent] = []
+    scores: list[ScoreEvent] = []
+    for index, rec in enumerate(transcript.records):
+        if rec.feedback is None or not rec.answers():
+            continue
+        at = rec.turns[-1].at
+        outcomes = rec.points or (judge(rec, lang) if judge is not None else [])
+        question = rec.question
+        if review and rec.review_of is not None:
+            # A drill's question is a cut-down copy named after the card; its outcomes belong to the
+            # bank question's key point.
+            question = question.model_copy(update={"id": rec.review_of})
+        known = question.key_point_ids
+        points += [
+            PointEvent(transcript.session_id, index, question, lang, at, o, review)
+            for o in outcomes
+            if o.key_point_id in known
+        ]
+        if not review:
+            scores.append(
+                ScoreEvent(
+                    transcript.session_id, index, question.id, question.category, at, rec.feedback.overall
+                )
+            )
+    return points, scores
+
+
+def fold_session(cards: CardStore, transcript: Transcript, path: Path | None = None) -> int:
+    """Fold a session in as it ends (or is left): the outcomes it has so far."""
+    points, scores = events_of(transcript)
+    return cards.fold(transcript.session_id, _stamp(path) if path else "", points, scores)
+
+
+@dataclass
+class SyncResult:
+    folded: int = 0  # transcripts read
+    outcomes: int = 0  # new key point outcomes
+    problems: list[str] | None = None  # one line per transcript that could not be read
+
+
+def catch_up(cards: CardStore, store: Store, judge: Judge | None = None) -> SyncResult:
+    """Fold in every transcript that changed since it was last read (sessions in another process, or one
+    killed before it could fold itself in). Unchanged files are skipped by their size and time alone."""
+    seen = cards.folded_stamps()
+    result = SyncResult(problems=[])
+    for path in _transcripts(store):
+        stamp = _stamp(path)
+        if not stamp or seen.get(path.stem) == stamp:
+            continue
+        try:
+            transcript = load_transcript(path)
+        except StoreError as exc:
+            result.problems = [*(result.problems or []), str(exc)]
+            continue
+        points, scores = events_of(transcript, judge or default_judge())
+        result.outcomes += cards.fold(transcript.session_id, stamp, points, scores)
+        result.folded += 1
+    return result
+
+
+def rebuild(cards: CardStore, store: Store, judge: Judge | None = None) -> SyncResult:
+    """Forget the database's state and fold every transcript in again, oldest first."""
+    result = SyncResult(problems=[])
+    folds = []
+    loaded = []
+    for path in _transcripts(store):
+        try:
+            loaded.append((load_transcript(path), _stamp(path)))
+        except StoreError as exc:
+            result.problems = [*(result.problems or []), str(exc)]
+    loaded.sort(key=lambda t: (t[0].created_at, t[0].session_id))
+    for transcript, stamp in loaded:
+        points, scores = events_of(transcript, judge or default_judge())
+        folds.append((transcript.session_id, stamp, points, scores))
+    result.outcomes = cards.replace_all(folds)
+    result.folded = len(folds)
+    return result
+
+
+def _transcripts(store: Store) -> list[Path]:
+    return [store.path_for(i) for i in store.session_ids()]
+
+
+def _stamp(path: Path) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}"
