@@ -386,7 +386,8 @@ class Engine:
 
     async def _idk(self, rec: QuestionRecord) -> AsyncIterator[Event]:
         rec.turns.append(self._turn("candidate", "idk", ""))
-        if any(t.kind == "reason_aloud" for t in rec.turns):
+        # In a drill "I don't know" shows the answer at once: the card comes back soon anyway.
+        if self.transcript.plan.review or any(t.kind == "reason_aloud" for t in rec.turns):
             self._save()
             async for e in self._finish_question(rec):
                 yield e

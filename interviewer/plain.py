@@ -24,6 +24,9 @@ from .events import (
     TextDelta,
     Waiting,
 )
+from .learning.verdict import TEXT as VERDICT
+from .learning.verdict import summary as review_summary
+from .learning.verdict import verdict_lines
 from .llm.base import BackendAuthError
 from .phrases import Phrases, pick
 from .profile.model import Profile
@@ -389,7 +392,8 @@ class PlainFrontEnd:
                 case SessionStarted():
                     key = "resumed" if e.resumed else "session"
                     backend = one_line(e.provider) + (f" ({one_line(e.model)})" if e.model else "")
-                    self.print(f"{self.t(key, id=one_line(e.session_id))} · {e.plan.track} · {backend}")
+                    kind = pick(VERDICT, "header", self.lang) if e.plan.review else e.plan.track
+                    self.print(f"{self.t(key, id=one_line(e.session_id))} · {kind} · {backend}")
                     self.print(self.t("help"))
                     if e.draft:
                         self.reader.pending = e.draft.split("\n")
@@ -425,9 +429,16 @@ class PlainFrontEnd:
                 case Notice():
                     text = self.t(e.phrase) if e.phrase is not None and e.phrase in _TEXT else e.text
                     self.print(("⚠ " if e.level == "warning" else "· ") + text)
+                case QuestionGraded() if self.engine.transcript.plan.review:
+                    self.print()
+                    for line in verdict_lines(self.engine.transcript.records[e.index - 1], self.lang):
+                        self.print(line)
                 case QuestionGraded():
                     self.print()
                     self.print(self.t("graded", i=e.index, score=e.feedback.overall))
+                case InterviewFinished() if self.engine.transcript.plan.review:
+                    self.print()
+                    self.print(review_summary(self.engine.transcript, self.lang))
                 case InterviewFinished():
                     report = build_report(self.engine.transcript, self.prices)
                     self.print()

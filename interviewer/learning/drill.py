@@ -12,7 +12,9 @@ from typing import NamedTuple
 
 from ..bank import Bank
 from ..domain import Bilingual, Criterion, Lang, Plan, Question
+from ..phrases import pick
 from .cards import CardRow, CardStore
+from .verdict import TEXT
 
 DEFAULT_LIMIT = 10
 
@@ -35,6 +37,12 @@ def drill_question(question: Question, card: CardRow) -> Question | None:
     owner = next(c for c in question.rubric if kp.id in c.key_points)
     wrong = next((m for m in kp.misconceptions if m.id == card.misconception_id), None)
     asked = wrong.probe if card.last_status == "wrong" and wrong is not None else kp.follow_up
+    if card.last_words:
+        quote = card.last_words if len(card.last_words) <= 160 else card.last_words[:159] + "…"
+        asked = Bilingual(
+            ko=f"{pick(TEXT, 'last_words', 'ko', quote=quote)}\n\n{asked.ko}",
+            en=f"{pick(TEXT, 'last_words', 'en', quote=quote)}\n\n{asked.en}",
+        )
     strong = kp.text
     if card.last_status == "wrong" and wrong is not None:
         strong = Bilingual(ko=f"{kp.text.ko} {wrong.correction.ko}", en=f"{kp.text.en} {wrong.correction.en}")

@@ -15,9 +15,14 @@ _QUOTE = 400
 
 
 def judge_points(record: QuestionRecord, lang: Lang, encoder: Encoder | None) -> list[PointOutcome]:
-    """Empty for a record without a grade or without an answer: nothing was shown about the points."""
-    if record.feedback is None or not record.answers():
+    """Empty for a record without a grade, or skipped without an answer: nothing was shown about the
+    points. "I don't know" with no answer misses every point."""
+    if record.feedback is None:
         return []
+    if not record.answers():
+        if not any(t.kind == "idk" for t in record.turns):
+            return []
+        return [PointOutcome(key_point_id=kp.id, status="missing") for kp in record.question.key_points]
     judged, _ = coverage(record.question, record.turns, lang, encoder)
     missed = {m.key_point_id for m in record.feedback.missed}
     out = []

@@ -35,10 +35,12 @@ def events_of(
     points: list[PointEvent] = []
     scores: list[ScoreEvent] = []
     for index, rec in enumerate(transcript.records):
-        if rec.feedback is None or not rec.answers():
+        if rec.feedback is None or not rec.turns:
             continue
         at = rec.turns[-1].at
         outcomes = rec.points or (judge(rec, lang) if judge is not None else [])
+        if not outcomes:
+            continue
         question = rec.question
         if review and rec.review_of is not None:
             # A drill's question is a cut-down copy named after the card; its outcomes belong to the
