@@ -83,6 +83,12 @@ def register(sub: Subparsers, parents: Parents) -> None:
         help="with --profile: P project questions (the career-move one counts as one) and S stack "
         "questions before the bank's; default: 2,1",
     )
+    practice.add_argument(
+        "--focus",
+        choices=["weak"],
+        help="weak: the questions whose key points you missed most (most review cards due first); "
+        "--track, --category and --difficulty narrow them when given; the usual pick fills the rest",
+    )
     practice.set_defaults(run=run_practice)
 
     resume = sub.add_parser("resume", parents=[data, backend], help="continue an unfinished session")
@@ -238,6 +244,10 @@ def requested_plan(args: argparse.Namespace, bank: Bank, store: Store) -> Reques
     """The session `--question` or `--retry` names, to start without choosing on a setup screen; None when
     neither is given. CliError (or StoreError for the session reference) when it cannot be started."""
     ids = [q for value in args.question for q in value.split(",") if q]
+    if getattr(args, "focus", None) == "weak":
+        if ids or args.retry is not None:
+            raise CliError("--focus weak cannot be combined with --question or --retry")
+        return _focus_weak(args, bank, store)
     if args.retry is not None:
         if ids or args.category:
             raise CliError("--retry cannot be combined with --question or --category")
@@ -250,6 +260,27 @@ def requested_plan(args: argparse.Namespace, bank: Bank, store: Store) -> Reques
         {**shape, "questions": len(ids), "lang": args.lang or default_lang(), "question_ids": ids}
     )
     return Requested(plan, {})
+
+
+def _focus_weak(args: argparse.Namespace, bank: Bank, store: Store) -> Requested | None:
+    """The weakest questions first, then the usual pick; None (and a line saying so) when no key point
+    has a review card yet."""
+    from ..learning.focus import weak_questions
+    from .learning import caught_up, now
+
+    low, high = args.difficulty or (1, 5)
+    pool = bank.filter(args.track, _categories(args, bank), low, high)
+    allowed = {q.id for q in pool}
+    base = _filtered_plan(args, bank)
+    weak = [q for q in weak_questions(caught_up(store), now()) if q in allowed][: base.questions]
+    if not weak:
+        print("interviewer: no weak key points recorded yet; the usual pick follows", file=sys.stderr)
+        return None
+    ids = list(weak)
+    if len(ids) < base.questions:
+        rest = Bank({k: v for k, v in bank.questions.items() if k not in set(ids)})
+        ids += [q.id for q in rest.select(base.model_copy(update={"questions": base.questions - len(ids)}))]
+    return Requested(base.model_copy(update={"questions": len(ids), "question_ids": ids}), {})
 
 
 def _check_ids(ids: list[str], bank: Bank) -> None:

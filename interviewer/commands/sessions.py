@@ -99,7 +99,21 @@ def _delete_session(store: Store, ref: str, yes: bool) -> int:
     finally:
         store.close()
     print(f"Deleted session {session_id}.")
+    _forget(store, session_id)
     return 0
+
+
+def _forget(store: Store, session_id: str) -> None:
+    """Its key point outcomes leave the review cards too; the transcripts are what the cards are made of."""
+    from ..learning.cards import CardStore, LearningError
+
+    cards = CardStore(store.data_dir)
+    if not cards.path.exists():
+        return
+    try:
+        cards.forget(session_id)
+    except LearningError as exc:
+        warn(f"{exc}; its review cards stay until `interviewer review --rebuild`")
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -202,8 +202,8 @@ class CardStore:
     def fold(
         self, source: str, stamp: str, points: Iterable[PointEvent], scores: Iterable[ScoreEvent]
     ) -> int:
-        """Fold one transcript's outcomes in; returns how many were new. Outcomes already folded are kept
-        as they were: a transcript's graded answers never change."""
+        """Fold one transcript's outcomes in, in place of what was folded from it before (a resumed session
+        has more, a regrade may have changed them); returns how many it has."""
         with self._writing() as conn:
             return self._fold(conn, source, stamp, list(points), list(scores))
 
@@ -239,7 +239,13 @@ class CardStore:
         scores: list[ScoreEvent],
     ) -> int:
         new = 0
-        touched: set[tuple[str, str]] = set()
+        touched: set[tuple[str, str]] = set(
+            conn.execute(
+                "SELECT question_id, key_point_id FROM outcomes WHERE source = ?", (source,)
+            ).fetchall()
+        )
+        conn.execute("DELETE FROM outcomes WHERE source = ?", (source,))
+        conn.execute("DELETE FROM scores WHERE source = ?", (source,))
         for e in points:
             o = e.outcome
             cur = conn.execute(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
 
 from ..domain import PointOutcome, PointStatus
 
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+LAPSE = timedelta(days=1)
 
 # What a strict interviewer would make of each outcome, as a recall rating.
 _RATING: dict[PointStatus, Rating] = {
@@ -51,6 +52,10 @@ def replay(reviews: Iterable[Review]) -> Card | None:
                 continue
             card = Card(card_id=1, due=r.at)
         card, _ = SCHEDULER.review_card(card, r.rating, review_datetime=r.at.astimezone(UTC))
+        if r.rating == Rating.Again:
+            # FSRS keeps some stability after a lapse (a point once known well comes back in days); a
+            # point just missed in an interview comes back the next day, whatever it was before.
+            card.due = min(card.due, r.at.astimezone(UTC) + LAPSE)
     return card
 
 

@@ -15,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..domain import Lang, Transcript
+from ..phrases import Phrases, pick
 from ..settings import Settings
 from ..store import Store, StoreError, new_session_id
 from ..untrusted import one_line
@@ -28,9 +29,12 @@ from .messages import (
     OpenReport,
     ReviewProfile,
     StartQuestions,
+    StartReview,
     TryAgain,
 )
 from .setup import SetupScreen
+
+NOTHING_DUE: Phrases = {"nothing_due": ("오늘 복습할 카드가 없습니다.", "Nothing to review today.")}
 
 if TYPE_CHECKING:  # imported when an interview starts, so the setup screen opens sooner
     from ..bank import Bank
@@ -301,6 +305,30 @@ class InterviewerApp(App[int]):
             engine = self.context.start_profile(choices, profile)
         except (ValueError, EngineError, StoreError) as exc:
             self.call_from_thread(self.notify, one_line(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.call_from_thread(self.push_screen, InterviewScreen(engine, self.context.clock))
+
+    @on(StartReview)
+    def start_review(self, message: StartReview) -> None:
+        # The transcripts not read yet are folded in first: the screen stays live meanwhile.
+        self.run_worker(lambda: self._open_review(message.lang), thread=True, group="review")
+
+    def _open_review(self, lang: Lang) -> None:
+        """On a worker thread: open a drill over the cards due today, then show it."""
+        from ..bank import BankError
+        from ..engine import EngineError
+        from ..learning.cards import LearningError
+        from ..learning.drill import DEFAULT_LIMIT
+        from .interview import InterviewScreen
+
+        try:
+            engine = self.context.start_review(lang, DEFAULT_LIMIT)
+        except (LearningError, BankError, EngineError, StoreError) as exc:
+            problem = exc.problems[0] if isinstance(exc, BankError) else str(exc)
+            self.call_from_thread(self.notify, one_line(problem), severity="error", timeout=10, markup=False)
+            return
+        if engine is None:  # done in another process since the setup screen counted
+            self.call_from_thread(self.notify, pick(NOTHING_DUE, "nothing_due", lang), markup=False)
             return
         self.call_from_thread(self.push_screen, InterviewScreen(engine, self.context.clock))
 

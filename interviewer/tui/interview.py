@@ -30,6 +30,8 @@ from ..events import (
     TextDelta,
     Waiting,
 )
+from ..learning.verdict import TEXT as VERDICT
+from ..learning.verdict import verdict_lines
 from ..llm.base import BackendAuthError
 from ..phrases import Phrases, pick
 from ..report import tokens_in_out
@@ -279,6 +281,10 @@ class InterviewScreen(Screen[None]):
                 await self._add_turn(Content(f"💡 {for_terminal(e.text)}"), "hint")
             case Notice():
                 self._notice(e.text, warning=e.level == "warning")
+            case QuestionGraded() if self.engine.transcript.plan.review:
+                # A drill card: how the point fared and what a strong answer says, before the next card.
+                lines = verdict_lines(self.engine.transcript.records[e.index - 1], self.lang)
+                await self._add_turn(Content(for_terminal("\n".join(lines))), "verdict")
             case QuestionGraded():
                 self._notice(self.t("graded", i=e.index, score=e.feedback.overall))
             case InterviewFinished():
@@ -293,6 +299,8 @@ class InterviewScreen(Screen[None]):
         else:
             await self._add_turn(asked, "interviewer")
         progress = f"{self.t('question')} {e.index}/{e.total} · {e.category} · {'★' * e.difficulty}"
+        if self.engine.transcript.plan.review:
+            progress = f"{pick(VERDICT, 'header', self.lang)} · {progress}"
         if e.follow_up:
             progress += f" · {self.t('follow_up')} {e.follow_up}/{e.follow_up_limit}"
         self.query_one("#progress", Static).update(Content(progress))

@@ -30,6 +30,7 @@ _KO = {
     "Try again": "다시 풀기",
     "Don't wait": "기다리지 않기",
     "Mark": "선택",
+    "Review": "복습",
 }
 
 

@@ -62,6 +62,14 @@ class StartQuestions(Message):
         self.lang = lang
 
 
+class StartReview(Message):
+    """A review drill over the cards due today, in this language."""
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
+
+
 class TryAgain(Message):
     """Answer a finished session's graded questions again, in a new session whose report compares them."""
 

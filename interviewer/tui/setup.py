@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -13,6 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
+from textual.worker import Worker, WorkerState
 
 from ..bank import BankError, load_bank
 from ..choice_errors import describe
@@ -23,7 +26,7 @@ from ..settings import OPENAI_ENDPOINT
 from ..store import SessionSummary, StoreError
 from ..untrusted import one_line
 from .keys import speak
-from .messages import OpenBankBrowser, OpenHistory, OpenInterview, ReviewProfile
+from .messages import OpenBankBrowser, OpenHistory, OpenInterview, ReviewProfile, StartReview
 from .prefs import SetupChoices, load_choices, save_choices
 
 if TYPE_CHECKING:
@@ -59,6 +62,20 @@ TEXT: Phrases = {
     "history": ("기록 (F5)", "History (F5)"),
     "resume": ("이어하기 (F7)", "Resume (F7)"),
     "browse": ("문제 고르기 (F8)", "Pick questions (F8)"),
+    "review": ("복습 ({n}개 · F6)", "Review ({n} due · F6)"),
+    "review_unknown": ("복습 (F6)", "Review (F6)"),
+    "no_cards": (
+        "복습할 카드가 아직 없습니다. 면접에서 놓친 핵심 포인트가 카드가 됩니다.",
+        "No review cards yet. Key points you miss in an interview become cards.",
+    ),
+    "none_due": (
+        "오늘 복습할 카드가 없습니다. 다음 카드는 {date}에 돌아옵니다.",
+        "Nothing to review today. The next card is due on {date}.",
+    ),
+    "rebuild": (
+        "{problem}; `interviewer review --rebuild`로 다시 만들 수 있습니다",
+        "{problem}; `interviewer review --rebuild` makes it again",
+    ),
     "unfinished": (
         "끝내지 않은 면접: {id} · {answered}/{total}문항 답변 · F7로 이어하기",
         "Unfinished interview: {id} · {answered} of {total} answered · F7 to resume",
@@ -96,6 +113,16 @@ _LABELS = {
 _BUTTONS = {"start": "start", "history": "history", "browse": "browse", "resume": "resume"}
 
 
+@dataclass(frozen=True)
+class DueCards:
+    """What the review entry says: how many cards are due today, and when the next one is otherwise."""
+
+    due: int = 0
+    total: int = 0
+    next_due: datetime | None = None
+    problem: str | None = None  # the review database cannot be read: the one line to show
+
+
 class CategoryList(SelectionList[str]):
     """A selection list whose check mark shows only on selected lines: the stock one draws the same
     mark on every line and tells them apart by its colour alone."""
@@ -119,6 +146,7 @@ class SetupScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("f5", "history", "History"),
+        Binding("f6", "review", "Review"),
         Binding("f7", "resume", "Resume"),
         Binding("f8", "browse", "Pick questions"),
     ]
@@ -127,6 +155,7 @@ class SetupScreen(Screen[None]):
         super().__init__()
         self.context = context
         self.unfinished: SessionSummary | None = None
+        self.due_cards: DueCards | None = None  # None until counted, off the screen's thread
 
     def compose(self) -> ComposeResult:
         ctx = self.context
@@ -218,6 +247,7 @@ class SetupScreen(Screen[None]):
             yield Static("", id="unfinished")
             with Horizontal(classes="buttons"):
                 yield Button(t("start"), id="start", variant="primary", compact=True)
+                yield Button(t("review_unknown"), id="review", compact=True)
                 yield Button(t("history"), id="history", compact=True)
                 yield Button(t("browse"), id="browse", compact=True)
                 yield Button(t("resume"), id="resume", compact=True)
@@ -255,6 +285,44 @@ class SetupScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         speak(self, self.lang)
         self._offer_resume()
+        # Counted again each time the screen shows: a drill or an interview just ended changes the cards.
+        self.run_worker(self._count_due, thread=True, exclusive=True, group="due-cards", exit_on_error=False)
+
+    def _count_due(self) -> DueCards:
+        """On a worker thread: fold in the sessions not read yet, then count the cards due today. The
+        database may hold thousands of cards and the transcripts need reading: the first frame never waits."""
+        from ..learning.cards import LearningError
+        from ..learning.drill import end_of_day
+        from ..learning.sync import catch_up
+
+        ctx = self.context
+        try:
+            cards = ctx.cards()
+            catch_up(cards, ctx.store)
+            due = cards.due_count(end_of_day(ctx.now()))
+            if due:
+                return DueCards(due=due)
+            every = cards.cards()
+            return DueCards(total=len(every), next_due=min((c.due for c in every), default=None))
+        except LearningError as exc:
+            line = one_line(str(exc))
+            return DueCards(problem=line if "--rebuild" in line else self.t("rebuild", problem=line))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "due-cards":
+            return
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, DueCards):
+            self.due_cards = event.worker.result
+        elif event.state == WorkerState.ERROR:  # a transcript or the disk failed in a way not foreseen
+            self.due_cards = DueCards(problem=one_line(str(event.worker.error)))
+        else:
+            return
+        self._show_due()
+
+    def _show_due(self) -> None:
+        known = self.due_cards
+        label = self.t("review_unknown") if known is None or known.problem else self.t("review", n=known.due)
+        self.query_one("#review", Button).label = label
 
     def on_mount(self) -> None:
         # Enter starts at once with the choices shown; the form stays scrolled to its top.
@@ -312,6 +380,7 @@ class SetupScreen(Screen[None]):
         self.query_one("#setup-error", Static).update("")
         speak(self, self.lang)
         self._offer_resume()
+        self._show_due()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
@@ -322,6 +391,8 @@ class SetupScreen(Screen[None]):
             self.action_resume()
         elif event.button.id == "browse":
             self.action_browse()
+        elif event.button.id == "review":
+            self.action_review()
 
     def read_choices(self) -> SetupChoices:
         def number(widget_id: str) -> int:
@@ -389,6 +460,20 @@ class SetupScreen(Screen[None]):
 
     def action_history(self) -> None:
         self.post_message(OpenHistory(self.lang))
+
+    def action_review(self) -> None:
+        """A drill over the cards due today; with none due, a line saying when the next one is."""
+        known = self.due_cards
+        if known is not None and known.problem:
+            self.notify(known.problem, severity="error", timeout=10, markup=False)
+        elif known is not None and not known.due:
+            if known.next_due is None:
+                line = self.t("no_cards")
+            else:
+                line = self.t("none_due", date=f"{known.next_due.astimezone():%Y-%m-%d}")
+            self.notify(line, markup=False)
+        else:  # due cards, or not counted yet: the app counts again as it opens the drill
+            self.post_message(StartReview(self.lang))
 
     def action_resume(self) -> None:
         if self.unfinished is None:
