@@ -3,6 +3,7 @@ the incremental state, review drills in plain mode, progress, `--focus weak`, an
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -25,7 +26,8 @@ from interviewer.learning.sync import catch_up, events_of, rebuild
 from interviewer.store import Store, load_transcript, transcript_json, write_atomic
 
 from .helpers import ROOT, question_data
-from .hostile import Sandbox, one_line_error, sandbox  # noqa: F401 - the fixture
+from .hostile import Sandbox, one_line_error
+from .hostile import sandbox as sandbox  # the fixture
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 QID = "backend/idempotency"
@@ -65,7 +67,7 @@ def test_a_missed_point_is_due_the_next_day_and_comes_back_later_each_time_it_is
         at = card.due
         reviews.append(Review(at, Rating.Good))
     assert gaps[0] == timedelta(days=1)
-    assert all(later > earlier for earlier, later in zip(gaps[1:], gaps[2:], strict=False)), gaps
+    assert all(later > earlier for earlier, later in itertools.pairwise(gaps[1:])), gaps
     # Missing it again brings it back the next day, however long the interval had grown.
     lapsed = replay([*reviews, Review(at + timedelta(days=30), Rating.Again)])
     assert lapsed is not None and lapsed.due == at + timedelta(days=31)
