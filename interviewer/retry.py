@@ -42,6 +42,8 @@ def retry_plan(
     track and follow-up count, and per question the attempts so far, oldest first: a retry of a retry
     carries the whole chain. RetryError when there is nothing to retry."""
     sid = transcript.session_id
+    if transcript.plan.review:
+        raise RetryError(f"session {sid} is a review drill; `interviewer review` drills the cards due now")
     if question_id is None:
         records = [r for r in transcript.records if r.feedback is not None]
         if not records:

@@ -157,6 +157,8 @@ def test_missed_points_become_cards_due_the_next_day_and_a_drill_brings_them_bac
     now = datetime.now(UTC)
     assert by_point[explained].due - now > timedelta(days=1)
     assert timedelta(hours=23) < by_point[missed].due - now <= timedelta(days=1)
+    retry = sandbox.run("practice", "--plain", "--retry", review.session_id)
+    one_line_error(retry, 2, "review drill", "interviewer review")
 
 
 def test_rebuild_from_transcripts_equals_the_state_built_one_session_at_a_time(sandbox: Sandbox) -> None:
@@ -333,3 +335,30 @@ def test_two_processes_catching_up_at_once_both_finish_with_the_same_state(sandb
     expected = CardStore(sandbox.root / "expected")
     rebuild(expected, Store(sandbox.data))
     assert cards(sandbox).snapshot_rows() == expected.snapshot_rows()
+
+
+def test_a_drill_graded_by_a_model_through_the_real_sdk(sandbox: Sandbox) -> None:
+    """The one-point question goes to the model like any other; the offline judge still reads the claims,
+    so a model that credits everything cannot mark a wrong claim explained."""
+    from .fake_openai import FakeOpenAI
+
+    age(sandbox, practise(sandbox, WEAK), 1)
+    sandbox.env(OPENAI_API_KEY="sk-test")
+    wrong = "The server generates a new idempotency key for every request it receives."
+    with FakeOpenAI() as server:
+        drill = sandbox.run(
+            "review", "--plain", "--bank", str(bank_file(sandbox)), "--limit", "2", "--lang", "en",
+            "--provider", "openai", "--base-url", server.base_url, "--model", "fake-model",
+            stdin=f"{STRONG}\n.\n{wrong}\n.\n",
+        )  # fmt: skip
+        graded = [s for s in server.chat_requests() if not FakeOpenAI.is_follow_up(s.body)]
+    assert drill.code == 0, drill.err
+    review = newest(sandbox)
+    # Two cards, and the model's first grade of the wrong claim was sent back: it credited the claim.
+    assert review.provider == "openai" and len(graded) == 3
+    assert all(c.provider == "openai" and not c.fallback for r in review.records for c in r.calls)
+    assert "crediting a wrong claim" in review.records[1].calls[0].faults[0]
+    statuses = {r.points[0].key_point_id: r.points[0].status for r in review.records}
+    # The most overdue cards come in key point order: concurrent duplicates, then the idempotency key.
+    assert statuses == {"concurrent-duplicates": "explained", "idempotency-key": "wrong"}
+    assert '✗ A wrong claim: "The server generates' in drill.out
