@@ -362,3 +362,22 @@ def test_a_drill_graded_by_a_model_through_the_real_sdk(sandbox: Sandbox) -> Non
     # The most overdue cards come in key point order: concurrent duplicates, then the idempotency key.
     assert statuses == {"concurrent-duplicates": "explained", "idempotency-key": "wrong"}
     assert '✗ A wrong claim: "The server generates' in drill.out
+
+
+def test_the_cards_export_to_a_file_anki_imports_with_stable_ids(sandbox: Sandbox) -> None:
+    practise(sandbox, "<b>no idea</b>")
+    path = sandbox.root / "deck.txt"
+    first = sandbox.run("review", "--export", str(path), "--bank", str(bank_file(sandbox)), allowed=(path,))
+    assert first.code == 0 and "3 card(s) written" in first.out, first.err
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[:6] == [f"#{h}" for h in ("separator:tab", "html:true", "notetype:Basic", "deck:interviewer",
+                                           "guid column:1", "tags column:4")]  # fmt: skip
+    rows = [line.split("\t") for line in lines[6:]]
+    assert len(rows) == 3 and all(len(r) == 4 for r in rows)
+    assert all(r[3] == "interviewer backend missing" for r in rows)
+    assert any("How do you recognise a repeated request?" in r[1] for r in rows)
+    again = sandbox.run("review", "--export", str(path), "--bank", str(bank_file(sandbox)), allowed=(path,))
+    assert again.code == 0 and [line.split("\t")[0] for line in path.read_text().splitlines()[6:]] == [
+        r[0] for r in rows
+    ]
+    one_line_error(sandbox.run("review", "--export", str(sandbox.root / "deck.apkg")), 2, ".txt or .tsv")

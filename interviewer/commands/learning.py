@@ -6,15 +6,16 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..bank import load_bank
 from ..config_errors import settings_without_model
-from ..domain import MAX_QUESTIONS, Lang
+from ..domain import MAX_QUESTIONS, Lang, Question
 from ..learning.cards import CardStore, LearningError
 from ..learning.drill import DEFAULT_LIMIT
 from ..learning.sync import SyncResult, catch_up, rebuild
-from ..store import Store
+from ..store import Store, write_atomic
 from ..untrusted import for_terminal, json_for_terminal, one_line
 from ..wiring import bank_cache, default_lang, make_backend, settings_from, store_for, warn
 from . import CliError, Parents, count
@@ -38,6 +39,13 @@ def register(sub: Subparsers, parents: Parents) -> None:
         "--rebuild",
         action="store_true",
         help="rebuild the review cards from the saved transcripts, then stop",
+    )
+    review.add_argument(
+        "--export",
+        type=Path,
+        metavar="FILE",
+        help="write every review card to FILE for Anki (File > Import: tab-separated text with Anki's "
+        "headers; importing again updates the cards), then stop",
     )
     review.set_defaults(run=run_review)
 
@@ -74,6 +82,8 @@ def _report_skipped(result: SyncResult) -> None:
 def run_review(args: argparse.Namespace) -> int:
     if args.rebuild:
         return _rebuild(args)
+    if args.export is not None:
+        return _export(args)
     settings = settings_from(args)
     bank = load_bank(args.bank, cache_dir=bank_cache())
     lang: Lang = args.lang or default_lang()
@@ -130,6 +140,36 @@ def _rebuild(args: argparse.Namespace) -> int:
         f"rebuilt {cards.path} from {result.folded} transcript(s): {result.outcomes} key point outcome(s), "
         f"{total} card(s), {due} due today"
     )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ..learning.export import anki_text
+
+    if args.export.suffix.lower() in (".apkg", ".colpkg"):
+        raise CliError(
+            f"--export {args.export}: the file is tab-separated text for Anki's File > Import; "
+            "name it .txt or .tsv"
+        )
+    store = store_for(settings_without_model(warn, args.data_dir))
+    lang: Lang = args.lang or default_lang()
+    bank = load_bank(args.bank, cache_dir=bank_cache())
+    cards = caught_up(store)
+    try:
+        every = cards.cards()
+
+        def question_of(question_id: str) -> Question | None:
+            found = bank.questions.get(question_id)
+            return found if found is not None else cards.question(question_id)
+
+        text, written = anki_text(every, question_of, lang)
+    except LearningError as exc:
+        raise CliError(str(exc), code=1) from None
+    try:
+        write_atomic(args.export, text.encode("utf-8"))
+    except OSError as exc:
+        raise CliError(f"cannot write {args.export}: {exc.strerror or exc}", code=1) from None
+    print(f"{written} card(s) written to {args.export} for Anki (File > Import)")
     return 0
 
 

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.worker import Worker, WorkerState
 
 from ..domain import Lang, Transcript
 from ..phrases import Phrases, pick
@@ -21,6 +22,7 @@ from .keys import speak
 from .messages import OpenInterview, OpenReport
 
 if TYPE_CHECKING:
+    from ..learning.progress import CategoryProgress
     from .app import Context
 
 TEXT: Phrases = {
@@ -30,6 +32,12 @@ TEXT: Phrases = {
     "finished": ("완료", "finished"),
     "unfinished": ("진행 중", "unfinished"),
     "cannot_resume": ("이미 끝난 면접입니다.", "That interview is finished."),
+    "chart": ("분야별 점수 (면접마다)", "Scores per category, session by session"),
+    "chart_row": (
+        "최근 {latest:.1f} · 변화 {change:+.1f} · 면접 {n}회",
+        "latest {latest:.1f} · change {change:+.1f} · {n} session(s)",
+    ),
+    "chart_loading": ("불러오는 중…", "Loading…"),
 }
 
 
@@ -86,12 +94,51 @@ class HistoryScreen(Screen[None]):
         yield Static(self.t("empty"), id="empty")
         yield Static(f"[b]{self.t('trend')}[/b]", classes="screen-title")
         yield Vertical(id="trends")
+        yield Static(f"[b]{self.t('chart')}[/b]", classes="screen-title")
+        yield Vertical(Static(self.t("chart_loading"), classes="chart-note"), id="chart")
         yield Footer()
 
     async def on_screen_resume(self) -> None:
         speak(self, self.lang)
         # Read again each time the list is shown: a session resumed from it may have ended since.
         await self.load()
+        self.run_worker(self._progress, thread=True, exclusive=True, group="chart", exit_on_error=False)
+
+    def _progress(self) -> list[CategoryProgress]:
+        """On a worker thread: the sessions not read yet folded into the review database, then each
+        category's scores from it (the same figures as `interviewer progress`)."""
+        from ..learning.progress import progress
+        from ..learning.sync import catch_up
+
+        cards = self.context.cards()
+        catch_up(cards, self.context.store)
+        return progress(cards, self.lang, self.context.now()).categories
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "chart" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        chart = self.query_one("#chart", Vertical)
+        await chart.remove_children()
+        if event.state == WorkerState.ERROR:  # an unreadable database (LearningError): its one line
+            await chart.mount(Static(Content(one_line(str(event.worker.error))), classes="chart-note"))
+            return
+        categories = event.worker.result if isinstance(event.worker.result, list) else []
+        await chart.mount_all([self._chart_row(c) for c in categories if c.sessions])
+
+    def _chart_row(self, category: CategoryProgress) -> Horizontal:
+        """A category's row: its name, a sparkline of its session scores (oldest first), the latest and
+        the change since the first. The sparkline spans its own lowest to highest: the numbers give the
+        scale."""
+        scores = [s.score for s in category.sessions]
+        said = pick(
+            TEXT, "chart_row", self.lang, latest=scores[-1], change=category.change or 0.0, n=len(scores)
+        )
+        return Horizontal(
+            Label(Content(one_line(category.category)), classes="chart-name"),
+            Sparkline(scores, summary_function=max, classes="chart-line"),
+            Label(Content(one_line(said)), classes="chart-figures"),
+            classes="chart-row",
+        )
 
     async def load(self) -> None:
         store = self.context.store
