@@ -381,3 +381,21 @@ def test_the_cards_export_to_a_file_anki_imports_with_stable_ids(sandbox: Sandbo
         r[0] for r in rows
     ]
     one_line_error(sandbox.run("review", "--export", str(sandbox.root / "deck.apkg")), 2, ".txt or .tsv")
+
+
+def test_a_korean_drill_speaks_korean(sandbox: Sandbox) -> None:
+    age(sandbox, practise(sandbox, "잘 모르겠지만 그냥 다시 요청하면 될 것 같습니다.", lang="ko"), 1)
+    drill = sandbox.run(
+        "review", "--plain", "--bank", str(bank_file(sandbox)), "--limit", "1", "--lang", "ko", stdin="/idk\n"
+    )
+    assert drill.code == 0, drill.err
+    assert (
+        " · 복습 · " in drill.out
+        and "좋은 답변은:" in drill.out
+        and "✗ 이 포인트가 답변에 없었습니다" in drill.out
+    )
+    assert (
+        "복습한 카드 1개: ✓ 0 · △ 0 · ✗ 1" in drill.out and "오늘 복습할 카드가 2개 남았습니다" in drill.out
+    )
+    progress = sandbox.run("progress", "--lang", "ko")
+    assert progress.code == 0 and "카테고리" in progress.out and "가장 약한 핵심 포인트" in progress.out
