@@ -88,6 +88,9 @@ class QuestionReport(BaseModel):
     )
 
 
+REVIEW = "review"  # the track of a review drill's report
+
+
 class SessionReport(BaseModel):
     report_version: int = REPORT_VERSION
     session_id: str
@@ -168,7 +171,8 @@ def build_report(t: Transcript, prices: dict[str, Price] | None = None) -> Sessi
         session_id=t.session_id,
         created_at=t.created_at,
         finished=t.finished,
-        track=t.plan.track,
+        # A review drill mixes the tracks' questions: its track would name the plan's unused default.
+        track=REVIEW if t.plan.review else t.plan.track,
         lang=lang,
         provider=t.provider,
         model=t.model,
@@ -247,6 +251,7 @@ _LABELS: Phrases = {
     "skip": ("(건너뜀)", "(skipped)"),
     "empty": ("(답변 없음)", "(no answer)"),
     "setup": ("트랙: {track} · 언어: {language}", "track: {track} · lang: {language}"),
+    REVIEW: ("복습", "review"),
     "provider": ("백엔드: {who}", "provider: {who}"),
     "graded_by": ("채점: {who}", "graded by: {who}"),
     "follow_ups_by": ("꼬리질문 결정: {who}", "follow-ups decided by: {who}"),
@@ -394,7 +399,9 @@ def _backends(report: SessionReport) -> tuple[list[str], bool]:
 def to_markdown(report: SessionReport, conversation: bool = True) -> str:
     lang = report.lang
     backends, uniform = _backends(report)
-    setup = _l("setup", lang, track=report.track, language=lang)
+    setup = _l(
+        "setup", lang, track=_l(REVIEW, lang) if report.track == REVIEW else report.track, language=lang
+    )
     lines = [
         f"# {_l('title', lang)} — {markdown_line(report.session_id)}"
         + ("" if report.finished else f" {_l('unfinished', lang)}"),

@@ -434,7 +434,7 @@ class Store:
                     session_id=t.session_id,
                     created_at=t.created_at,
                     updated_at=t.updated_at,
-                    track=t.plan.track,
+                    track="review" if t.plan.review else t.plan.track,
                     lang=t.plan.lang,
                     provider=t.provider,
                     questions=len(t.records),

@@ -33,7 +33,11 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     review.add_argument("--plain", action="store_true", help="plain text on stdin/stdout (works with pipes)")
     review.add_argument(
-        "--limit", type=count(1, MAX_QUESTIONS), default=DEFAULT_LIMIT, metavar="N", help="at most N cards"
+        "--limit",
+        type=count(1, MAX_QUESTIONS),
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help="at most N cards (default: 10)",
     )
     review.add_argument(
         "--rebuild",
@@ -239,7 +243,7 @@ def run_progress(args: argparse.Namespace) -> int:
 def render_progress(report: Progress, lang: Lang) -> str:
     """The plain view: a sparkline of session scores per category, then the weakest key points."""
     from ..learning.progress import sparkline
-    from ..textfmt import table
+    from ..textfmt import clip, table
 
     ko = lang == "ko"
     if not report.points and not report.categories:
@@ -277,7 +281,9 @@ def render_progress(report: Progress, lang: Lang) -> str:
                     if p.due_today
                     else f" · {p.due.astimezone():%m-%d}"
                 )
-            lines.append(f"  {p.question_id} · {one_line(p.text or p.key_point_id)[:60]}  [{trail}]{due}")
+            lines.append(
+                f"  {p.question_id} · {clip(one_line(p.text or p.key_point_id), 48)}  [{trail}]{due}"
+            )
     lines.append("")
     lines.append(
         f"카드 {report.cards}개, 오늘 복습 {report.due_today}개"

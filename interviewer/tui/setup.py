@@ -243,11 +243,13 @@ class SetupScreen(Screen[None]):
                     yield CategoryList(
                         *[(c, c, c in choices.categories) for c in categories], id="categories"
                     )
+                    # Under the categories, where the form leaves room: the row of buttons below is full
+                    # at 80 columns once Resume shows.
+                    yield Button(t("review_unknown"), id="review", compact=True)
             yield Static("", id="setup-error")
             yield Static("", id="unfinished")
             with Horizontal(classes="buttons"):
                 yield Button(t("start"), id="start", variant="primary", compact=True)
-                yield Button(t("review_unknown"), id="review", compact=True)
                 yield Button(t("history"), id="history", compact=True)
                 yield Button(t("browse"), id="browse", compact=True)
                 yield Button(t("resume"), id="resume", compact=True)
@@ -322,7 +324,9 @@ class SetupScreen(Screen[None]):
     def _show_due(self) -> None:
         known = self.due_cards
         label = self.t("review_unknown") if known is None or known.problem else self.t("review", n=known.due)
-        self.query_one("#review", Button).label = label
+        button = self.query_one("#review", Button)
+        button.label = label
+        button.refresh(layout=True)  # a compact button keeps the width of its first label otherwise
 
     def on_mount(self) -> None:
         # Enter starts at once with the choices shown; the form stays scrolled to its top.
