@@ -36,6 +36,7 @@ from tests.tui_support import (
     show,
     two_finished_sessions,
     type_answer,
+    until,
 )
 
 
@@ -254,10 +255,15 @@ def test_snapshots(tmp_path: Path, lang: Lang, size: str, monkeypatch: pytest.Mo
     app = InterviewerApp(context(tmp_path, lang))
 
     async def script(pilot: Pilot[int]) -> None:
+        setup = app.screen
+        assert isinstance(setup, SetupScreen)
+        await until(pilot, lambda: setup.due_cards is not None)  # counted on a worker thread
         assert_snapshot(app, f"setup-{lang}-{size}")
         await pilot.press("f5")
         await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await until(pilot, lambda: history.query(".chart-row"))
         assert_snapshot(app, f"history-{lang}-{size}")
         await pilot.press("escape")
         await pilot.pause()

@@ -62,6 +62,17 @@ async def settle(pilot: Pilot[int]) -> None:
         await asyncio.sleep(0.01)
 
 
+async def until(pilot: Pilot[int], ready: Callable[[], object]) -> None:
+    """Wait until `ready()` holds: what a screen loads on a worker thread (the due cards, the chart)."""
+    for _ in range(500):
+        await pilot.pause()
+        if ready():
+            await pilot.pause()  # and until what it loaded is drawn
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the screen did not finish loading")
+
+
 async def type_answer(pilot: Pilot[int], text: str) -> None:
     pilot.app.screen.query_one(TextArea).insert(text)
     await pilot.press("ctrl+s")
