@@ -91,7 +91,7 @@ def on_mount(self):
     mounted(self)
     self.call_after_refresh(lambda: (drawn(), self.app.exit()))
 SetupScreen.on_mount = on_mount
-practice._interactive = lambda: True
+practice.interactive = lambda: True
 raise SystemExit(cli.main([]))
 """
 )
@@ -123,6 +123,7 @@ class Form(Screen):
                 with Vertical(id="setup-categories"):
                     yield Label("label")
                     yield SelectionList(*[(c, c, False) for c in "abcdefgh"])
+                    yield Button("review", compact=True)
             yield Static("error")
             yield Static("unfinished")
             with Horizontal(classes="buttons"):
@@ -183,6 +184,101 @@ def startup() -> None:
     row(
         "plain mode, whole session to first question and out, vs `import interviewer`",
         f"{plain * 1000:.0f} ms vs {importing * 1000:.0f} ms = {plain / importing:.1f}×",
+        "reported",
+        True,
+    )
+
+
+# The same command, timing two moments: the first frame, and the Review entry showing its due count (the
+# transcripts folded in and the cards counted on a worker thread).
+REVIEW_ENTRY = """
+import os, time
+from textual.app import App
+from interviewer import cli
+from interviewer.commands import practice
+from interviewer.tui.setup import SetupScreen
+T0 = float(os.environ["BENCH_T0"])
+run, mounted, shown = App.run, SetupScreen.on_mount, SetupScreen._show_due
+App.run = lambda self, **kw: run(self, headless=True)
+first = []
+def on_mount(self):
+    mounted(self)
+    self.call_after_refresh(lambda: first.append(time.time() - T0))
+def show_due(self):
+    shown(self)
+    if self.due_cards is not None:
+        def done():
+            with open(os.environ["BENCH_OUT"], "w") as out:
+                frame = first[0] if first else time.time() - T0
+                out.write(f"{frame} {time.time() - T0} {self.due_cards.due}")
+            self.app.exit()
+        self.call_after_refresh(done)
+SetupScreen.on_mount, SetupScreen._show_due = on_mount, show_due
+practice.interactive = lambda: True
+raise SystemExit(cli.main([]))
+"""
+
+
+def seed_cards(data_dir: Path, n: int) -> None:
+    """`n` review cards, half of them due today: every key point of `n / 4` copies of a bank question,
+    missed two days ago or today, folded in as one session."""
+    from datetime import UTC, datetime, timedelta
+
+    from interviewer.domain import PointOutcome
+    from interviewer.learning.cards import CardStore, PointEvent
+
+    template = next(q for q in load_bank(cache_dir=None).questions.values() if len(q.key_points) == 4)
+    now = datetime.now(UTC)
+    points = []
+    for i in range(n // 4):
+        question = template.model_copy(update={"id": f"{template.category}/bench-{i:05d}"})
+        at = now - timedelta(days=2 if i % 2 else 0)
+        points += [
+            PointEvent(
+                "bench", i, question, "en", at, PointOutcome(key_point_id=kp.id, status="missing"), False
+            )
+            for kp in question.key_points
+        ]
+    CardStore(data_dir).fold("bench", "", points, [])
+
+
+def review_entry() -> None:
+    runs = 7
+    times: dict[str, list[tuple[float, float]]] = {"empty": [], "cards": []}
+    due = 0
+    with tempfile.TemporaryDirectory() as home:
+        empty, full = Path(home) / "empty", Path(home) / "cards"
+        seed_cards(full, 10_000)
+        env = {**os.environ, "XDG_CONFIG_HOME": home, "XDG_CACHE_HOME": home}
+        for _ in range(runs):  # alternated, so a busy moment of the machine falls on both
+            for name, data in (("empty", empty), ("cards", full)):
+                with tempfile.TemporaryDirectory() as d:
+                    out = Path(d) / "seconds"
+                    run_env = {**env, "INTERVIEWER_DATA_DIR": str(data), "BENCH_OUT": str(out)}
+                    run_env["BENCH_T0"] = repr(time.time())
+                    subprocess.run(
+                        [sys.executable, "-c", REVIEW_ENTRY],
+                        check=True,
+                        cwd=ROOT,
+                        env=run_env,
+                        capture_output=True,
+                    )
+                    frame, counted, shown = out.read_text().split()
+                    times[name].append((float(frame), float(counted)))
+                    due = int(shown) if name == "cards" else due
+    frame_empty, counted_empty = (min(t[i] for t in times["empty"]) for i in (0, 1))
+    frame_cards, counted_cards = (min(t[i] for t in times["cards"]) for i in (0, 1))
+    ratio = frame_cards / frame_empty
+    row(
+        "setup screen's first frame with 10,000 review cards, vs an empty data dir",
+        f"{frame_cards * 1000:.0f} ms vs {frame_empty * 1000:.0f} ms = {ratio:.2f}×",
+        "≤ 1.10×",
+        ratio <= 1.1,
+    )
+    row(
+        f"… to the Review entry showing its count ({due} due), vs an empty data dir",
+        f"{counted_cards * 1000:.0f} ms vs {counted_empty * 1000:.0f} ms"
+        f" = {counted_cards / counted_empty:.2f}×",
         "reported",
         True,
     )
@@ -727,6 +823,7 @@ def main() -> None:
     first_question()
     engine_overhead()
     startup()
+    review_entry()
     model_backed()
     silent_server()
     streaming_latency()

@@ -310,6 +310,8 @@ class InterviewerApp(App[int]):
 
     @on(StartReview)
     def start_review(self, message: StartReview) -> None:
+        if any(w.group == "review" and w.is_running for w in self.workers):
+            return  # F6 pressed again while the first drill opens: one drill, not two
         # The transcripts not read yet are folded in first: the screen stays live meanwhile.
         self.run_worker(lambda: self._open_review(message.lang), thread=True, group="review")
 

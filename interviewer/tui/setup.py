@@ -118,7 +118,6 @@ class DueCards:
     """What the review entry says: how many cards are due today, and when the next one is otherwise."""
 
     due: int = 0
-    total: int = 0
     next_due: datetime | None = None
     problem: str | None = None  # the review database cannot be read: the one line to show
 
@@ -305,7 +304,7 @@ class SetupScreen(Screen[None]):
             if due:
                 return DueCards(due=due)
             every = cards.cards()
-            return DueCards(total=len(every), next_due=min((c.due for c in every), default=None))
+            return DueCards(next_due=min((c.due for c in every), default=None))
         except LearningError as exc:
             line = one_line(str(exc))
             return DueCards(problem=line if "--rebuild" in line else self.t("rebuild", problem=line))
