@@ -399,3 +399,37 @@ def test_a_korean_drill_speaks_korean(sandbox: Sandbox) -> None:
     )
     progress = sandbox.run("progress", "--lang", "ko")
     assert progress.code == 0 and "카테고리" in progress.out and "가장 약한 핵심 포인트" in progress.out
+
+
+def test_a_drill_killed_after_its_first_card_keeps_that_card_reviewed(sandbox: Sandbox) -> None:
+    age(sandbox, practise(sandbox, WEAK), 1)
+    catch_up(cards(sandbox), Store(sandbox.data))
+    before = {c.key_point_id: c.due for c in cards(sandbox).cards()}
+    assert len(before) == 3
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = ["review", "--plain", "--bank", str(bank_file(sandbox)), "--lang", "en"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "interviewer", *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(f"{STRONG}\n.\n")
+    child.stdin.flush()
+    for line in child.stdout:  # the first card's verdict is on screen: its answer is saved
+        if line.startswith("A strong answer says:"):
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with sqlite3.connect(sandbox.data / FILENAME) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    drill = newest(sandbox)
+    assert drill.plan.review and not drill.finished and drill.records[0].points
+    # The next look at the cards folds the unfinished drill in: the first card moved, the others did not.
+    catch_up(cards(sandbox), Store(sandbox.data))
+    after = {c.key_point_id: c.due for c in cards(sandbox).cards()}
+    first = drill.records[0].points[0].key_point_id
+    assert after[first] > before[first]
+    assert {k: v for k, v in after.items() if k != first} == {k: v for k, v in before.items() if k != first}
