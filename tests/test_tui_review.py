@@ -90,6 +90,9 @@ def test_a_drill_from_the_setup_screen_shows_each_verdict_and_updates_the_cards(
         # The drill's plan holds a track nobody chose: the report calls the session a review.
         report = app.screen.query_one("#report", Markdown).source
         assert "track: review" in report and "mlse" not in report
+        assert notices(app) == [
+            "Reviewed 1 card(s): ✓ 0 explained · △ 0 only mentioned · ✗ 1 missing or wrong"
+        ]
 
     drive(app, script)
     cards = ctx.cards()

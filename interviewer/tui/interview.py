@@ -31,7 +31,7 @@ from ..events import (
     Waiting,
 )
 from ..learning.verdict import TEXT as VERDICT
-from ..learning.verdict import verdict_lines
+from ..learning.verdict import summary, verdict_lines
 from ..llm.base import BackendAuthError
 from ..phrases import Phrases, pick
 from ..report import tokens_in_out
@@ -288,6 +288,8 @@ class InterviewScreen(Screen[None]):
             case QuestionGraded():
                 self._notice(self.t("graded", i=e.index, score=e.feedback.overall))
             case InterviewFinished():
+                if self.engine.transcript.plan.review:  # how the cards went, over the report that follows
+                    self.notify(summary(self.engine.transcript, self.lang), timeout=10, markup=False)
                 self.post_message(InterviewEnded(self.engine.transcript))
 
     async def _show_prompt(self, e: Prompt) -> None:
