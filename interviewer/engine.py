@@ -500,8 +500,11 @@ class Engine:
     def _graded(self, rec: QuestionRecord, outcome: Outcome[Feedback]) -> Event:
         rec.feedback = outcome.value
         rec.calls.extend(outcome.calls)
-        # The review cards are scheduled from these; the offline judge reads claims whichever backend graded.
-        rec.points = judge_points(rec, self.lang, self._stand_in().encoder)
+        # The review cards are scheduled from these: judged with the grader that graded (a model's grade
+        # needs no encoder loaded for it).
+        offline = isinstance(self.backend, OfflineBackend) or any(c.fallback for c in outcome.calls)
+        encoder = self._stand_in().encoder if offline else None
+        rec.points = judge_points(rec, self.lang, encoder, by_model=not offline)
         rec.status = "graded"
         self._ready.extend(self._fault_notices(outcome.calls))
         self._save()

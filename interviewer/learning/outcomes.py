@@ -1,37 +1,45 @@
 """Per key point, how a graded answer fared: the judgement the review cards are scheduled from.
 
-The offline judge reads claims (a wrong claim decides the point); a model's grade can only lower what it
-credits, never raise it: a point the grade lists as missed is at most mentioned.
+Graded offline, the offline judge decides, meaning included. Graded by a model, the model judged meaning:
+a point it lists as missed is missing (or mentioned, when the answer names it), the others explained; a
+wrong claim found by its exact cues decides the point either way, as it caps a model's grade. Either way
+no encoder is loaded that the grade itself did not need.
 """
 
 from __future__ import annotations
 
 from ..domain import Lang, PointOutcome, PointStatus, QuestionRecord
-from ..grading.combine import Assessment
+from ..grading.combine import PointJudgement
 from ..grading.encoder import Encoder
 from ..llm.offline import coverage
 
 _QUOTE = 400
 
 
-def judge_points(record: QuestionRecord, lang: Lang, encoder: Encoder | None) -> list[PointOutcome]:
+def model_graded(record: QuestionRecord) -> bool:
+    """Whether a model (not the offline grader, nor it standing in) gave the record's latest grade."""
+    grades = [c for c in record.calls if c.step == "grade"]
+    return bool(grades) and grades[-1].provider != "offline" and not grades[-1].fallback
+
+
+def judge_points(
+    record: QuestionRecord, lang: Lang, encoder: Encoder | None, by_model: bool = False
+) -> list[PointOutcome]:
     """Empty for a record without a grade, or skipped without an answer: nothing was shown about the
-    points. "I don't know" with no answer misses every point."""
+    points. "I don't know" with no answer misses every point. `encoder` is used only when not `by_model`."""
     if record.feedback is None:
         return []
     if not record.answers():
         if not any(t.kind == "idk" for t in record.turns):
             return []
         return [PointOutcome(key_point_id=kp.id, status="missing") for kp in record.question.key_points]
-    judged, _ = coverage(record.question, record.turns, lang, encoder)
+    judged, _ = coverage(record.question, record.turns, lang, None if by_model else encoder)
     missed = {m.key_point_id for m in record.feedback.missed}
     out = []
     for kp in record.question.key_points:
         p = judged.points[kp.id]
-        status: PointStatus = p.status
-        if status == "explained" and kp.id in missed:
-            status = "mentioned"
-        deepened = status == "explained" and _deepened(record, kp.id, lang, encoder)
+        status = _by_model(p, kp.id in missed) if by_model else _offline(p.status, kp.id in missed)
+        deepened = status == "explained" and _deepened(record, kp.id, lang, encoder, by_model)
         out.append(
             PointOutcome(
                 key_point_id=kp.id,
@@ -44,8 +52,23 @@ def judge_points(record: QuestionRecord, lang: Lang, encoder: Encoder | None) ->
     return out
 
 
-def _deepened(record: QuestionRecord, kp_id: str, lang: Lang, encoder: Encoder | None) -> bool:
-    """The deeper follow-up on the point was asked and the answers after it still show the point."""
+def _offline(status: PointStatus, missed: bool) -> PointStatus:
+    return "mentioned" if status == "explained" and missed else status
+
+
+def _by_model(p: PointJudgement, missed: bool) -> PointStatus:
+    if p.status == "wrong":
+        return "wrong"
+    if missed:
+        return "mentioned" if p.status in ("explained", "mentioned") else "missing"
+    return "explained"
+
+
+def _deepened(
+    record: QuestionRecord, kp_id: str, lang: Lang, encoder: Encoder | None, by_model: bool
+) -> bool:
+    """The deeper follow-up on the point was answered, and (graded offline) that answer still shows the
+    point; a model graded the whole thread, that answer included."""
     turns = record.turns
     asked = [i for i, t in enumerate(turns) if t.kind == "deepen" and t.target == kp_id]
     if not asked:
@@ -53,5 +76,9 @@ def _deepened(record: QuestionRecord, kp_id: str, lang: Lang, encoder: Encoder |
     after = turns[asked[0] :]
     if not any(t.role == "candidate" and t.kind == "answer" and t.text and not t.no_answer for t in after):
         return False
-    judged: Assessment = coverage(record.question, after, lang, encoder)[0]
-    return judged.points[kp_id].status in ("explained", "mentioned")
+    if by_model:
+        return True
+    return coverage(record.question, after, lang, encoder)[0].points[kp_id].status in (
+        "explained",
+        "mentioned",
+    )
