@@ -150,3 +150,44 @@ def test_plain_mode_challenges_a_wrong_claim_and_credits_a_paraphrase_with_its_q
     assert next(m for m in probe if m.id == "dropout-adds-neurons").probe.en in done.stdout
     assert f'you explained it: "{paraphrase}"' in done.stdout
     assert f'You said "{wrong}"; in fact,' in done.stdout
+
+
+def test_exit_waits_for_a_cache_write_under_way_and_starts_no_other(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The warm-up thread is a daemon; frozen mid-write at exit it left a temp file of megabytes behind."""
+    import threading
+
+    import numpy as np
+
+    import interviewer.grading.encoder as encoder_module
+    from interviewer.grading.encoder import Encoder
+
+    class Fake:
+        def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[type-arg]
+            return np.ones((len(texts), 512), dtype=np.float32)
+
+    inside, release = threading.Event(), threading.Event()
+    real_write = encoder_module.write_atomic
+
+    def slow_write(path, data, create=False):  # type: ignore[no-untyped-def]
+        inside.set()
+        release.wait(5)
+        real_write(path, data, create)
+
+    monkeypatch.setattr(encoder_module, "write_atomic", slow_write)
+    enc = Encoder(Fake(), cache_dir=tmp_path)
+    enc.encode(["a key point"], keep=True)
+    writer = threading.Thread(target=enc.save)
+    writer.start()
+    assert inside.wait(5)
+    stopper = threading.Thread(target=enc._stop_writing)
+    stopper.start()
+    stopper.join(0.2)
+    assert stopper.is_alive()  # exit waits for the write under way
+    release.set()
+    writer.join(5)
+    stopper.join(5)
+    cache_file = f"embeddings-usem3-{encoder_module._version()}.npz"
+    assert [p.name for p in tmp_path.iterdir()] == [cache_file]
+    enc.encode(["another point"], keep=True)
+    enc.save()  # after exit began: nothing more is written
+    assert [p.name for p in tmp_path.iterdir()] == [cache_file]

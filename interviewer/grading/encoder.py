@@ -8,9 +8,11 @@ load on the first `encode`, or in the background after `warm_up()`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -58,6 +60,11 @@ class Encoder:
         self._cache_loaded = False
         self._dirty = False
         self._failure: str | None = None
+        # Held while the file cache is written. The warm-up thread is a daemon: at exit the interpreter
+        # would freeze it mid-write and leave a temp file of megabytes behind in the user's cache dir, so
+        # exit waits for a write under way and lets no new one start.
+        self._writing = threading.Lock()
+        self._exiting = False
 
     @property
     def version(self) -> str:
@@ -66,7 +73,12 @@ class Encoder:
     def warm_up(self, texts: Callable[[], Sequence[str]] | None = None) -> None:
         """Load the model, and encode `texts` (kept in the file cache), in a daemon thread, so the first
         grade does not wait for them."""
+        _WARMING.add(self)
         threading.Thread(target=self._prepare, args=(texts,), name="encoder-warm-up", daemon=True).start()
+
+    def _stop_writing(self) -> None:
+        with self._writing:
+            self._exiting = True
 
     def _prepare(self, texts: Callable[[], Sequence[str]] | None) -> None:
         with contextlib.suppress(EncoderUnavailable):  # reported by the first encode
@@ -153,6 +165,11 @@ class Encoder:
 
     def save(self) -> None:
         """Write the kept vectors to the file cache; a cache that cannot be written only costs speed."""
+        with self._writing:
+            if not self._exiting:
+                self._save()
+
+    def _save(self) -> None:
         if not self._dirty or self._cache_file is None:
             return
         import io
@@ -173,6 +190,16 @@ class Encoder:
             write_atomic(self._cache_file, buffer.getvalue())
         except OSError:
             pass
+
+
+# Encoders whose warm-up thread may still write the file cache when the process exits.
+_WARMING: weakref.WeakSet[Encoder] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_writing() -> None:
+    for encoder in list(_WARMING):
+        encoder._stop_writing()
 
 
 def _key(text: str) -> str:
