@@ -146,9 +146,10 @@ def test_follow_up_ladder_has_no_repeats(q: Question, lang: Lang) -> None:
     assert len(set(texts)) == len(texts), f"{q.id} [{lang}] repeats a follow-up question"
 
 
-def test_same_result_across_processes_hash_seeds_blas_threads_and_batches() -> None:
+def test_same_result_across_processes_hash_seeds_blas_threads_and_batches(tmp_path: Path) -> None:
     """The encoder's vectors differ by ~1e-7 with batch composition and BLAS thread count; similarities
-    are rounded before any threshold, so grades and follow-ups must not differ at all."""
+    are rounded before any threshold, so grades and follow-ups must not differ at all. Two processes that
+    differ in all three at once, each encoding everything itself (a cache of its own, empty)."""
     code = (
         "import sys\n"
         "from interviewer.bank import load_bank\n"
@@ -173,11 +174,16 @@ def test_same_result_across_processes_hash_seeds_blas_threads_and_batches() -> N
         subprocess.run(
             [sys.executable, "-c", code, mode],
             cwd=root,
-            env={**os.environ, "PYTHONHASHSEED": seed, "OPENBLAS_NUM_THREADS": threads},
+            env={
+                **os.environ,
+                "PYTHONHASHSEED": seed,
+                "OPENBLAS_NUM_THREADS": threads,
+                "XDG_CACHE_HOME": str(tmp_path / seed),
+            },
             check=True,
             capture_output=True,
             text=True,
         ).stdout
-        for seed, threads, mode in (("1", "1", "one"), ("2", "2", "one"), ("3", "1", "batch"))
+        for seed, threads, mode in (("1", "1", "one"), ("2", "2", "batch"))
     ]
-    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0] == outputs[1]
