@@ -12,7 +12,7 @@ import pytest
 from interviewer.bank import BankError, bank_files, load_bank
 from interviewer.domain import LANGS, Feedback, Lang, Question
 from interviewer.llm.base import GradeRequest
-from interviewer.llm.offline import grade
+from interviewer.llm.offline import coverage, grade
 from interviewer.resources import builtin_bank_dir
 from tests.helpers import answer_turn
 
@@ -76,9 +76,14 @@ def by_question(f):  # type: ignore[no-untyped-def]
 
 
 @by_question
-def test_model_answer_scores_at_least_4(q: Question, lang: Lang) -> None:
+def test_model_answer_scores_at_least_4_and_explains_most_key_points(q: Question, lang: Lang) -> None:
     fb = score(q, lang, q.model_answer(lang))
     assert fb.overall >= 4, f"{q.id} [{lang}] model answer scores {fb.overall}: gaps {fb.gaps}"
+    # The same grade's judgements, read again (its sentences are encoded already).
+    judged, _ = coverage(q, [answer_turn(q.model_answer(lang))], lang)
+    explained = [k for k, c in judged.points.items() if c.status == "explained"]
+    missing = sorted(set(judged.points) - set(explained))
+    assert len(explained) >= 0.8 * len(judged.points), f"{q.id} [{lang}] model answer misses {missing}"
 
 
 @by_question
