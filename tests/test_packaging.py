@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import venv
 from pathlib import Path
 
@@ -59,9 +61,56 @@ def test_the_core_modules_are_found_by_walking_the_package() -> None:
     assert not any(n.startswith(("interviewer.tui", "interviewer.commands")) for n in CORE)
 
 
+# One interpreter forks a child per module, which imports it alone and reports what is loaded. The parent
+# first loads what every core module needs anyway (Pydantic, the domain) and checks that none of the
+# libraries looked for came with it, so each child shows what its module adds: the same check as a fresh
+# interpreter per module, without paying for Pydantic's import sixty times.
+_EACH_IN_A_CHILD = """
+import json, os, sys
+import interviewer.domain, pydantic_settings, yaml
+assert not [m for m in UI_AND_NETWORK if m in sys.modules], sys.modules
+out = {}
+for name in sys.argv[1:]:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            __import__(name)
+            data = sorted(sys.modules)
+        except BaseException as exc:
+            data = {"error": repr(exc)}
+        with os.fdopen(w, "w") as f:
+            f.write(json.dumps(data))
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as f:
+        out[name] = json.loads(f.read())
+    os.waitpid(pid, 0)
+print(json.dumps(out))
+"""
+
+
+@functools.cache
+def _loaded_by_each_core_module() -> dict[str, list[str]]:
+    home = Path(tempfile.mkdtemp(prefix="interviewer-imports-"))
+    env = {**os.environ, **{f"XDG_{d}_HOME": str(home / d) for d in ("CACHE", "CONFIG", "DATA")}}
+    proc = subprocess.run(
+        [sys.executable, "-c", f"UI_AND_NETWORK = {UI_AND_NETWORK!r}\n{_EACH_IN_A_CHILD}", *CORE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded: dict[str, list[str]] = json.loads(proc.stdout.splitlines()[-1])
+    return loaded
+
+
 @pytest.mark.parametrize("module", CORE)
-def test_core_module_imports_no_ui_or_network_library(module: str, tmp_path: Path) -> None:
-    loaded = _loaded_after(f"import {module}", tmp_path)
+def test_core_module_imports_no_ui_or_network_library(module: str) -> None:
+    loaded = _loaded_by_each_core_module()[module]
+    assert isinstance(loaded, list), f"`import {module}` failed: {loaded}"
     assert [m for m in UI_AND_NETWORK if m in loaded] == [], f"`import {module}` loads them"
 
 
