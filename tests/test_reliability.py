@@ -24,6 +24,8 @@ from interviewer.domain import Transcript
 from interviewer.plain import keep_all_unsaved
 from interviewer.tui.app import InterviewerApp
 from tests.helpers import run_cli
+from tests.hostile import Sandbox
+from tests.hostile import sandbox as sandbox  # the fixture
 from tests.test_plain import env
 from tests.tui_support import context, drive, settle, type_answer
 
@@ -359,11 +361,11 @@ BROKEN_INPUTS = [
 @pytest.mark.parametrize(
     ("command", "path"), BROKEN_INPUTS, ids=lambda x: x.stem if isinstance(x, Path) else x[0]
 )
-def test_broken_inputs_give_one_line_errors(command: list[str], path: Path) -> None:
+def test_broken_inputs_give_one_line_errors(sandbox: Sandbox, command: list[str], path: Path) -> None:
+    """In this process, through the real entry point (the sandbox fails the case on a traceback)."""
     expected = path.with_suffix(".expected").read_text(encoding="utf-8").strip()
-    proc = run_cli(*command, str(path))
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
+    proc = sandbox.run(*command, str(path))
+    assert proc.code == 2
+    lines = proc.err.strip().splitlines()
     assert any(expected in line for line in lines), lines
     assert all(line.startswith(f"interviewer: {path}") for line in lines)
