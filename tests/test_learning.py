@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from fsrs import Rating
 
@@ -433,3 +434,30 @@ def test_a_drill_killed_after_its_first_card_keeps_that_card_reviewed(sandbox: S
     first = drill.records[0].points[0].key_point_id
     assert after[first] > before[first]
     assert {k: v for k, v in after.items() if k != first} == {k: v for k, v in before.items() if k != first}
+    # And the drill resumes where it stopped: the next card, its verdict, the summary.
+    resumed = sandbox.run("resume", "--plain", drill.session_id, stdin="/idk\n/idk\n")
+    assert resumed.code == 0, resumed.err
+    assert " · review · " in resumed.out and resumed.out.count("A strong answer says:") == 2
+    assert "Reviewed 3 card(s): ✓ 1 explained" in resumed.out
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE cards SET due = 'not a date'",
+        "UPDATE outcomes SET at = 5",
+        "UPDATE outcomes SET status = 'brilliant'",
+        "UPDATE questions SET snapshot = '{\"id\": 1}'",
+    ],
+)
+def test_a_tampered_database_is_one_line_or_read_around(sandbox: Sandbox, tamper: str) -> None:
+    age(sandbox, practise(sandbox, WEAK), 1)
+    assert sandbox.run("progress").code == 0
+    with sqlite3.connect(sandbox.data / FILENAME) as conn:
+        conn.execute(tamper)
+    for argv in (("progress",), ("progress", "--json"), ("review", "--plain", "--limit", "1")):
+        result = sandbox.run(*argv, stdin="/idk\n")
+        if result.code != 0:
+            one_line_error(result, 1, FILENAME, "--rebuild")
+    assert sandbox.run("review", "--rebuild").code == 0
+    assert sandbox.run("progress").code == 0

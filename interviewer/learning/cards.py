@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..domain import PointOutcome, Question
+from ..store import StoreError
 from .schedule import Review, rating, replay
 
 FILENAME = "learning.sqlite3"
@@ -84,8 +85,8 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class LearningError(Exception):
-    """A one-line problem with the review database."""
+class LearningError(StoreError):
+    """A one-line problem with the review database (in the data dir, so a store error: exit code 1)."""
 
 
 def iso(when: datetime) -> str:
@@ -155,7 +156,7 @@ class CardStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate(conn)
             yield conn
-        except (sqlite3.DatabaseError, ValueError) as exc:
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
             raise LearningError(
                 f"the review database {self.path} cannot be read ({exc}); "
                 "rebuild it from the transcripts with `interviewer review --rebuild`"
@@ -302,7 +303,7 @@ class CardStore:
             args = (iso(due_before),)
         with self._connect() as conn:
             rows = conn.execute(query + " ORDER BY due, question_id, key_point_id", args).fetchall()
-        return [_card_row(r) for r in rows]
+            return [_card_row(r) for r in rows]  # inside: a malformed row is the database's problem
 
     def question(self, question_id: str) -> Question | None:
         """The snapshot kept for a question; None if there is none or it does not validate (a tampered
@@ -325,7 +326,9 @@ class CardStore:
                 "SELECT question_id, key_point_id, category, lang, at, status, deepened, review "
                 "FROM outcomes ORDER BY at, source, record, key_point_id"
             ).fetchall()
-        return [(q, k, c, lang, parse_time(at), st, bool(d), bool(r)) for q, k, c, lang, at, st, d, r in rows]
+            return [
+                (q, k, c, lang, parse_time(at), st, bool(d), bool(r)) for q, k, c, lang, at, st, d, r in rows
+            ]
 
     def scores(self) -> list[tuple[str, str, datetime, float]]:
         """(source, category, at, overall), oldest first."""
