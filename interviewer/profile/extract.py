@@ -96,12 +96,6 @@ _DECOR = re.compile(r"^[\s#*_=\-–—~■□▶►●○◆◇【】\[\]<>()0-9
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*[:：—–-]?\s*(.*)$")
-_LABEL = re.compile(
-    r"^\s*(role|position|title|period|dates?|duration|when|stack|tech(?:nologies)?(?: stack)?|tools|"
-    r"company|organi[sz]ation|employer|역할|담당|직무|직책|직위|포지션|기간|일자|기술|기술 스택|사용 기술|"
-    r"스택|회사|회사명|소속)\s*[:：]\s*(.+)$",
-    re.IGNORECASE,
-)
 _LABEL_KIND = {
     name: kind
     for kind, names in {
@@ -112,6 +106,13 @@ _LABEL_KIND = {
     }.items()
     for name in names.split("|")
 }
+# A line or column that says what it holds, "Role: lead", "기간: 2021 – 2022": the names above, longest first.
+_LABEL = re.compile(
+    r"^\s*("
+    + "|".join(re.escape(name) for name in sorted(_LABEL_KIND, key=len, reverse=True))
+    + r")\s*[:：]\s*(.+)$",
+    re.IGNORECASE,
+)
 _ROLE_AS = re.compile(
     r"\bas (?:the |a |an |our )?((?:[\w/+-]+ ){0,3}(?:engineer|developer|lead|owner|architect|scientist|"
     r"manager|researcher|maintainer|contributor|intern|consultant|sre))\b",
@@ -518,9 +519,9 @@ def _project(item: _Item, finder: _TechFinder, split: bool = True) -> Project | 
                 role = labels.get("role")
                 period = period or labels.get("period")
                 title, rest = _split_title(text) if split else (text, "")
-            label = _LABEL.match(rest)
-            if label and _LABEL_KIND.get(label.group(1).casefold()) == "role":
-                role = _clean(label.group(2))
+            label = _label(rest)
+            if label and label[0] == "role":
+                role = label[1]
             elif len(_WORDS.findall(rest)) >= 3 or _FIGURE.search(rest):
                 claims.extend(_sentences(rest))
         body_period, body_role, body_claims = _read_body(item.body, texts)
@@ -566,11 +567,9 @@ def _read_body(body: list[_Line], texts: list[str]) -> tuple[str | None, str | N
     for line in body:
         text = _inline(line.text)
         texts.append(text)
-        label = _LABEL.match(text)
-        kind = _LABEL_KIND.get(label.group(1).casefold()) if label else None
-        if label and kind is not None:
+        if label := _label(text):
             flush()
-            value = _clean(label.group(2))
+            kind, value = label
             if kind == "role":
                 role = role or value
             elif kind == "period":
@@ -592,6 +591,14 @@ def _read_body(body: list[_Line], texts: list[str]) -> tuple[str | None, str | N
     return period, role, claims
 
 
+def _label(text: str) -> tuple[str, str] | None:
+    """(kind, value) of a labelled line or column, "Role: lead": kind "role", value "lead"."""
+    m = _LABEL.match(text)
+    # No kind when the match is only a case-insensitive one of Unicode's: "tıtle" (dotless ı) matches "title".
+    kind = _LABEL_KIND.get(m.group(1).casefold()) if m else None
+    return (kind, _clean(m.group(2))) if m and kind else None
+
+
 def _take_labels(header: str) -> tuple[str, dict[str, str]]:
     """A title line in columns, "Feature store | Role: lead | 2021": the labelled columns by kind, and the
     line without them."""
@@ -600,10 +607,8 @@ def _take_labels(header: str) -> tuple[str, dict[str, str]]:
     kept: list[str] = []
     labels: dict[str, str] = {}
     for part in header.split("|"):
-        label = _LABEL.match(part)
-        kind = _LABEL_KIND.get(label.group(1).casefold()) if label else None
-        if label and kind is not None:
-            labels.setdefault(kind, _clean(label.group(2)))
+        if label := _label(part):
+            labels.setdefault(*label)
         elif part.strip():
             kept.append(part.strip())
     return " | ".join(kept), labels
@@ -704,9 +709,8 @@ def _job(item: _Item) -> _Job:
     # A job's title line often leaves the role or the dates to the line under it.
     for line in item.body[:3]:
         text = _inline(line.text)
-        if label := _LABEL.match(text):
-            kind = _LABEL_KIND.get(label.group(1).casefold())
-            value = _clean(label.group(2))
+        if label := _label(text):
+            kind, value = label
             if kind == "role":
                 role = role or value
             elif kind == "org":
