@@ -299,6 +299,12 @@ def _by_hand(box: Sandbox, made: Profile) -> Path:
     return path
 
 
+def _practice(box: Sandbox, lang: str) -> list[str]:
+    """A plain practice's command line from `profile(lang)`, with the stack questions as its bank."""
+    path = _by_hand(box, profile(lang))
+    return ["practice", "--plain", "--profile", str(path), "--bank", str(_stack_file(box)), "--lang", lang]
+
+
 def _transcript(box: Sandbox) -> Transcript:
     (path,) = box.sessions.glob("*.json")
     return Transcript.model_validate_json(path.read_text(encoding="utf-8"))
@@ -312,22 +318,12 @@ def _stack_file(box: Sandbox) -> Path:
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_a_plain_interview_starts_with_the_profile_round(sandbox: Sandbox, lang: str) -> None:
-    path = _by_hand(sandbox, profile(lang))
     answer = (
         "처음에는 팀이 느린 검색 때문에 불편해했습니다."
         if lang == "ko"
         else "The team complained about slow search."
     )
-    args = [
-        "practice",
-        "--plain",
-        "--profile",
-        str(path),
-        "--bank",
-        str(_stack_file(sandbox)),
-        "--lang",
-        lang,
-    ]
+    args = _practice(sandbox, lang)
     result = sandbox.run(*args, "--provider", "offline", "--questions", "4", stdin=f"{answer}\n.\n/end\n")
     assert result.code == 0, result.err
     piped = (
@@ -357,17 +353,7 @@ def test_a_plain_interview_starts_with_the_profile_round(sandbox: Sandbox, lang:
 def test_the_transcript_keeps_the_questions_and_excerpts_and_replay_regrade_report_work(
     sandbox: Sandbox,
 ) -> None:
-    path = _by_hand(sandbox, profile("en"))
-    args = [
-        "practice",
-        "--plain",
-        "--profile",
-        str(path),
-        "--bank",
-        str(_stack_file(sandbox)),
-        "--lang",
-        "en",
-    ]
+    args = _practice(sandbox, "en")
     answers = (
         "I led it. We measured p95 latency dropping from 200 ms to 120 ms against last month's baseline.\n.\n"
     )
@@ -399,17 +385,7 @@ def test_the_transcript_keeps_the_questions_and_excerpts_and_replay_regrade_repo
 
 
 def test_a_profile_session_left_unfinished_resumes_from_its_transcript(sandbox: Sandbox) -> None:
-    path = _by_hand(sandbox, profile("en"))
-    args = [
-        "practice",
-        "--plain",
-        "--profile",
-        str(path),
-        "--bank",
-        str(_stack_file(sandbox)),
-        "--lang",
-        "en",
-    ]
+    args = _practice(sandbox, "en")
     first = sandbox.run(*args, "--provider", "offline", stdin="The team complained about slow search.\n.\n")
     assert first.code == 0 and "To continue: interviewer resume" in first.out
     # No profile and no bank file is given again: the questions are in the transcript.
@@ -450,20 +426,10 @@ def test_bad_profile_is_one_line(sandbox: Sandbox) -> None:
 
 
 def test_at_a_terminal_the_preview_asks_and_ctrl_c_there_saves_nothing(sandbox: Sandbox) -> None:
-    path = _by_hand(sandbox, profile())
     sandbox.monkeypatch.setattr("interviewer.commands.practice.interactive", lambda: True)
     typed = iter(["1-2 4 6", "/end"])  # the numbers to leave out, then the interview's first line
     sandbox.monkeypatch.setattr("builtins.input", lambda _prompt="": next(typed))
-    args = [
-        "practice",
-        "--plain",
-        "--profile",
-        str(path),
-        "--bank",
-        str(_stack_file(sandbox)),
-        "--lang",
-        "en",
-    ]
+    args = _practice(sandbox, "en")
     result = sandbox.run(*args, "--provider", "offline", "--questions", "2")
     assert result.code == 0, result.err
     assert "Leaving out 1, 2, 4, 6." in result.out
