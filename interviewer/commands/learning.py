@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from ..bank import load_bank
 from ..config_errors import settings_without_model
-from ..domain import MAX_QUESTIONS, Lang, Question
+from ..domain import MAX_QUESTIONS, Lang
 from ..learning.cards import CardStore, LearningError
-from ..learning.drill import DEFAULT_LIMIT
+from ..learning.drill import DEFAULT_LIMIT, question_of
 from ..learning.sync import SyncResult, catch_up, rebuild
+from ..phrases import Phrases, pick
 from ..store import Store, write_atomic
 from ..untrusted import for_terminal, json_for_terminal, one_line
 from ..wiring import bank_cache, default_lang, make_backend, settings_from, store_for, warn
@@ -71,15 +72,12 @@ def cards_for(store: Store) -> CardStore:
 def caught_up(store: Store) -> CardStore:
     """The review database with every saved transcript folded in; unreadable transcripts are named."""
     cards = cards_for(store)
-    try:
-        _report_skipped(catch_up(cards, store))
-    except LearningError as exc:
-        raise CliError(str(exc), code=1) from None
+    _report_skipped(catch_up(cards, store))
     return cards
 
 
 def _report_skipped(result: SyncResult) -> None:
-    for line in result.problems or []:
+    for line in result.problems:
         print(f"interviewer: skipped {one_line(line)}", file=sys.stderr)
 
 
@@ -105,16 +103,13 @@ def run_review(args: argparse.Namespace) -> int:
             store.close()
             return run_tui(args, settings, bank, review_limit=args.limit)
 
-        try:
-            opened = session.start_review(store, cards, bank, settings, make_backend, lang, now(), args.limit)
-        except LearningError as exc:
-            raise CliError(str(exc), code=1) from None
+        opened = session.start_review(store, cards, bank, settings, make_backend, lang, now(), args.limit)
         if opened is None:
             print(_nothing_due(cards, lang))
             return 0
         engine, made = opened
         if made.skipped:
-            print(_t("gone", lang, n=made.skipped), file=sys.stderr)
+            print(pick(_TEXT, "gone", lang, n=made.skipped), file=sys.stderr)
         code = run_plain(engine, args.data_dir, settings)
         if engine.transcript.finished:
             caught_up(store)
@@ -128,18 +123,19 @@ def _rebuild(args: argparse.Namespace) -> int:
     store = store_for(settings_without_model(warn, args.data_dir))
     cards = cards_for(store)
     try:
-        if cards.path.exists() and not cards.path.is_symlink():
-            cards.path.unlink()  # an unreadable database is the usual reason to rebuild
-            for extra in ("-wal", "-shm"):
-                cards.path.with_name(cards.path.name + extra).unlink(missing_ok=True)
+        result = rebuild(cards, store)  # in one transaction: a failure keeps the state there was
+    except LearningError:
+        # Unreadable (damaged, or from a newer version): the usual reason to rebuild. Start it afresh.
+        if cards.path.is_symlink():
+            raise
+        try:
+            for path in (cards.path, *(cards.path.with_name(cards.path.name + x) for x in ("-wal", "-shm"))):
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise CliError(f"cannot replace {cards.path}: {exc.strerror or exc}", code=1) from None
         result = rebuild(cards, store)
-        due = len(cards.cards(due_before=_tomorrow()))
-        total = len(cards.cards())
-    except LearningError as exc:
-        raise CliError(str(exc), code=1) from None
-    except OSError as exc:
-        raise CliError(f"cannot replace {cards.path}: {exc.strerror or exc}", code=1) from None
     _report_skipped(result)
+    total, due = len(cards.cards()), cards.due_count(_tomorrow())
     print(
         f"rebuilt {cards.path} from {result.folded} transcript(s): {result.outcomes} key point outcome(s), "
         f"{total} card(s), {due} due today"
@@ -159,16 +155,7 @@ def _export(args: argparse.Namespace) -> int:
     lang: Lang = args.lang or default_lang()
     bank = load_bank(args.bank, cache_dir=bank_cache())
     cards = caught_up(store)
-    try:
-        every = cards.cards()
-
-        def question_of(question_id: str) -> Question | None:
-            found = bank.questions.get(question_id)
-            return found if found is not None else cards.question(question_id)
-
-        text, written = anki_text(every, question_of, lang)
-    except LearningError as exc:
-        raise CliError(str(exc), code=1) from None
+    text, written = anki_text(cards.cards(), lambda card: question_of(cards, bank, card), lang)
     try:
         write_atomic(args.export, text.encode("utf-8"))
     except OSError as exc:
@@ -187,14 +174,14 @@ def _nothing_due(cards: CardStore, lang: Lang, after: bool = False) -> str:
     every = cards.cards()
     due_now = [c for c in every if c.due < _tomorrow()]
     if due_now:
-        return _t("still_due", lang, n=len(due_now))
+        return pick(_TEXT, "still_due", lang, n=len(due_now))
     if not every:
-        return _t("no_cards", lang)
+        return pick(_TEXT, "no_cards", lang)
     nxt = min(c.due for c in every).astimezone()
-    return _t("done" if after else "none_due", lang, n=len(every), date=f"{nxt:%Y-%m-%d}")
+    return pick(_TEXT, "done" if after else "none_due", lang, n=len(every), date=f"{nxt:%Y-%m-%d}")
 
 
-_TEXT = {
+_TEXT: Phrases = {
     "no_cards": (
         "복습할 카드가 아직 없습니다. 면접 연습에서 놓친 핵심 포인트가 카드가 됩니다: interviewer practice",
         "No review cards yet. Key points you miss in a practice interview become cards: interviewer practice",
@@ -215,12 +202,15 @@ _TEXT = {
         "interviewer: 질문이나 핵심 포인트가 더 이상 없는 카드 {n}개는 건너뜁니다",
         "interviewer: {n} due card(s) skipped: their question or key point is no longer known",
     ),
+    "head": ("카테고리|점수 추이|최근|변화|숙련도|약점", "category|scores|latest|change|mastery|weak"),
+    "weakest": ("가장 약한 핵심 포인트", "Weakest key points"),
+    "due_today": (" · 오늘 복습", " · due today"),
+    "totals": ("카드 {n}개, 오늘 복습 {due}개", "{n} card(s), {due} due today"),
+    "status_explained": ("설명", "explained"),
+    "status_mentioned": ("언급", "mentioned"),
+    "status_missing": ("누락", "missing"),
+    "status_wrong": ("오류", "wrong"),
 }
-
-
-def _t(key: str, lang: Lang, **values: object) -> str:
-    ko, en = _TEXT[key]
-    return (ko if lang == "ko" else en).format(**values)
 
 
 def run_progress(args: argparse.Namespace) -> int:
@@ -228,11 +218,7 @@ def run_progress(args: argparse.Namespace) -> int:
 
     store = store_for(settings_without_model(warn, args.data_dir))
     lang: Lang = args.lang or default_lang()
-    cards = caught_up(store)
-    try:
-        report = progress(cards, lang, now())
-    except LearningError as exc:
-        raise CliError(str(exc), code=1) from None
+    report = progress(caught_up(store), lang, now())
     if args.json:
         print(json_for_terminal(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2)))
         return 0
@@ -245,15 +231,8 @@ def render_progress(report: Progress, lang: Lang) -> str:
     from ..learning.progress import sparkline
     from ..textfmt import clip, table
 
-    ko = lang == "ko"
     if not report.points and not report.categories:
-        return _t("no_cards", lang)
-    lines = []
-    head = (
-        ("카테고리", "점수 추이", "최근", "변화", "숙련도", "약점")
-        if ko
-        else ("category", "scores", "latest", "change", "mastery", "weak")
-    )
+        return pick(_TEXT, "no_cards", lang)
     rows = []
     for c in report.categories:
         scores = [s.score for s in c.sessions]
@@ -267,40 +246,23 @@ def render_progress(report: Progress, lang: Lang) -> str:
                 str(c.weak_points),
             ]
         )
-    lines.append(table([list(head), *rows]))
+    lines = [table([pick(_TEXT, "head", lang).split("|"), *rows])]
     weakest = [p for p in report.points if p.mastery < 1.0][:15]
     if weakest:
-        lines.append("")
-        lines.append("가장 약한 핵심 포인트" if ko else "Weakest key points")
+        lines += ["", pick(_TEXT, "weakest", lang)]
         for p in weakest:
-            trail = " → ".join(_status(a.status, ko) for a in p.attempts[-4:])
-            due = ""
-            if p.due is not None:
-                due = (
-                    (" · 오늘 복습" if ko else " · due today")
-                    if p.due_today
-                    else f" · {p.due.astimezone():%m-%d}"
-                )
+            trail = " → ".join(_status(a.status, lang) for a in p.attempts[-4:])
+            due = pick(_TEXT, "due_today", lang) if p.due_today else ""
+            if p.due is not None and not p.due_today:
+                due = f" · {p.due.astimezone():%m-%d}"
             lines.append(
                 f"  {p.question_id} · {clip(one_line(p.text or p.key_point_id), 48)}  [{trail}]{due}"
             )
-    lines.append("")
-    lines.append(
-        f"카드 {report.cards}개, 오늘 복습 {report.due_today}개"
-        if ko
-        else f"{report.cards} card(s), {report.due_today} due today"
-    )
+    lines += ["", pick(_TEXT, "totals", lang, n=report.cards, due=report.due_today)]
     return "\n".join(lines)
 
 
-_STATUS = {
-    "explained": ("설명", "explained"),
-    "mentioned": ("언급", "mentioned"),
-    "missing": ("누락", "missing"),
-    "wrong": ("오류", "wrong"),
-}
-
-
-def _status(status: str, ko: bool) -> str:
-    ko_text, en_text = _STATUS.get(status, (status, status))
-    return ko_text if ko else en_text
+def _status(status: str, lang: Lang) -> str:
+    """A status the database holds in the user's words; one this version does not know, as it is."""
+    key = f"status_{status}"
+    return pick(_TEXT, key, lang) if key in _TEXT else status

@@ -26,6 +26,7 @@ from ..wiring import (
     resumed_settings,
     settings_from,
     store_for,
+    warn,
 )
 from . import CliError, Parents, count
 
@@ -274,7 +275,7 @@ def _focus_weak(args: argparse.Namespace, bank: Bank, store: Store) -> Requested
     base = _filtered_plan(args, bank)
     weak = [q for q in weak_questions(caught_up(store), now()) if q in allowed][: base.questions]
     if not weak:
-        print("interviewer: no weak key points recorded yet; the usual pick follows", file=sys.stderr)
+        warn("no weak key points recorded yet; the usual pick follows")
         return None
     ids = list(weak)
     if len(ids) < base.questions:

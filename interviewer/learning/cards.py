@@ -210,21 +210,22 @@ class CardStore:
 
     def replace_all(self, folds: Iterable[tuple[str, str, list[PointEvent], list[ScoreEvent]]]) -> int:
         """Forget everything and fold these in, in one transaction: a crash mid-rebuild keeps the old
-        state."""
+        state. Each card is replayed once, at the end."""
         with self._writing() as conn:
             for table in ("outcomes", "scores", "questions", "cards", "folded"):
                 conn.execute(f"DELETE FROM {table}")
-            return sum(self._fold(conn, *f) for f in folds)
+            count = sum(self._fold(conn, *f, replay=False) for f in folds)
+            points = conn.execute("SELECT DISTINCT question_id, key_point_id FROM outcomes").fetchall()
+            for question_id, key_point_id in points:
+                _replay_card(conn, question_id, key_point_id)
+            return count
 
     def forget(self, source: str) -> None:
         """A deleted session's outcomes go, and the cards they fed are replayed without them."""
         with self._writing() as conn:
-            touched = conn.execute(
-                "SELECT DISTINCT question_id, key_point_id FROM outcomes WHERE source = ?", (source,)
-            ).fetchall()
-            for table in ("outcomes", "scores", "folded"):
-                conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
-            for question_id, key_point_id in touched:
+            touched = _drop(conn, source)
+            conn.execute("DELETE FROM folded WHERE source = ?", (source,))
+            for question_id, key_point_id in sorted(touched):
                 _replay_card(conn, question_id, key_point_id)
 
     def folded_stamps(self) -> dict[str, str]:
@@ -238,18 +239,13 @@ class CardStore:
         stamp: str,
         points: list[PointEvent],
         scores: list[ScoreEvent],
+        replay: bool = True,
     ) -> int:
-        new = 0
-        touched: set[tuple[str, str]] = set(
-            conn.execute(
-                "SELECT question_id, key_point_id FROM outcomes WHERE source = ?", (source,)
-            ).fetchall()
-        )
-        conn.execute("DELETE FROM outcomes WHERE source = ?", (source,))
-        conn.execute("DELETE FROM scores WHERE source = ?", (source,))
+        touched = _drop(conn, source)
+        asked: dict[str, PointEvent] = {}  # by question: the event whose snapshot is kept
         for e in points:
             o = e.outcome
-            cur = conn.execute(
+            conn.execute(
                 "INSERT OR IGNORE INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     e.source,
@@ -266,27 +262,28 @@ class CardStore:
                     o.misconception_id,
                 ),
             )
-            if cur.rowcount:
-                new += 1
-                touched.add((e.question.id, o.key_point_id))
-                if not e.review:  # a drill holds a cut-down copy; the interview's is the one to keep
-                    conn.execute(
-                        "INSERT INTO questions VALUES (?,?,?) ON CONFLICT (question_id) DO UPDATE SET "
-                        "snapshot = excluded.snapshot, at = excluded.at WHERE excluded.at >= questions.at",
-                        (e.question.id, e.question.model_dump_json(), iso(e.at)),
-                    )
+            touched.add((e.question.id, o.key_point_id))
+            if not e.review:  # a drill holds a cut-down copy; the interview's is the one to keep
+                asked[e.question.id] = e
+        for e in asked.values():
+            conn.execute(
+                "INSERT INTO questions VALUES (?,?,?) ON CONFLICT (question_id) DO UPDATE SET "
+                "snapshot = excluded.snapshot, at = excluded.at WHERE excluded.at >= questions.at",
+                (e.question.id, e.question.model_dump_json(), iso(e.at)),
+            )
         for s in scores:
             conn.execute(
                 "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?)",
                 (s.source, s.record, s.question_id, s.category, iso(s.at), s.overall),
             )
-        for question_id, key_point_id in sorted(touched):
-            _replay_card(conn, question_id, key_point_id)
+        if replay:
+            for question_id, key_point_id in sorted(touched):
+                _replay_card(conn, question_id, key_point_id)
         conn.execute(
             "INSERT INTO folded VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET stamp = excluded.stamp",
             (source, stamp),
         )
-        return new
+        return len(points)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -342,6 +339,16 @@ class CardStore:
         """Every card as stored: what a test compares between a rebuild and the incremental state."""
         with self._connect() as conn:
             return list(conn.execute("SELECT * FROM cards ORDER BY question_id, key_point_id").fetchall())
+
+
+def _drop(conn: sqlite3.Connection, source: str) -> set[tuple[str, str]]:
+    """Take what was folded from `source` out; returns the points whose cards must be replayed."""
+    touched = set(
+        conn.execute("SELECT question_id, key_point_id FROM outcomes WHERE source = ?", (source,)).fetchall()
+    )
+    conn.execute("DELETE FROM outcomes WHERE source = ?", (source,))
+    conn.execute("DELETE FROM scores WHERE source = ?", (source,))
+    return touched
 
 
 def _replay_card(conn: sqlite3.Connection, question_id: str, key_point_id: str) -> None:

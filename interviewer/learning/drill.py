@@ -13,8 +13,9 @@ from typing import NamedTuple
 from ..bank import Bank
 from ..domain import Bilingual, Criterion, Lang, Plan, Question
 from ..phrases import pick
+from ..textfmt import clip
 from .cards import CardRow, CardStore
-from .verdict import TEXT
+from .verdict import QUOTE, TEXT
 
 DEFAULT_LIMIT = 10
 
@@ -38,7 +39,7 @@ def drill_question(question: Question, card: CardRow) -> Question | None:
     wrong = next((m for m in kp.misconceptions if m.id == card.misconception_id), None)
     asked = wrong.probe if card.last_status == "wrong" and wrong is not None else kp.follow_up
     if card.last_words:
-        quote = card.last_words if len(card.last_words) <= 160 else card.last_words[:159] + "…"
+        quote = clip(card.last_words, QUOTE)
         asked = Bilingual(
             ko=f"{pick(TEXT, 'last_words', 'ko', quote=quote)}\n\n{asked.ko}",
             en=f"{pick(TEXT, 'last_words', 'en', quote=quote)}\n\n{asked.en}",
@@ -59,6 +60,15 @@ def drill_question(question: Question, card: CardRow) -> Question | None:
     )
 
 
+def question_of(cards: CardStore, bank: Bank, card: CardRow) -> Question | None:
+    """The card's question as the bank has it now, else as it was last asked (a profile's question, or
+    one the bank has dropped or changed)."""
+    found = bank.questions.get(card.question_id)
+    if found is not None and card.key_point_id in found.key_point_ids:
+        return found
+    return cards.question(card.question_id)
+
+
 class ReviewPlan(NamedTuple):
     bank: Bank  # the drill's one-point questions
     plan: Plan
@@ -74,9 +84,7 @@ def review_plan(cards: CardStore, bank: Bank, lang: Lang, now: datetime, limit: 
     for card in due(cards, now):
         if len(questions) >= limit:
             break
-        source = bank.questions.get(card.question_id)
-        if source is None or card.key_point_id not in source.key_point_ids:
-            source = cards.question(card.question_id)
+        source = question_of(cards, bank, card)
         drilled = drill_question(source, card) if source is not None else None
         if drilled is None:
             skipped += 1

@@ -20,7 +20,7 @@ DECK = "interviewer"
 
 
 def anki_text(
-    cards: list[CardRow], question_of: Callable[[str], Question | None], lang: Lang
+    cards: list[CardRow], question_of: Callable[[CardRow], Question | None], lang: Lang
 ) -> tuple[str, int]:
     """The file's text and how many cards it holds (cards whose question is unknown are left out)."""
     out = io.StringIO()
@@ -36,7 +36,7 @@ def anki_text(
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     written = 0
     for card in cards:
-        question = question_of(card.question_id)
+        question = question_of(card)
         drilled = drill_question(question, card) if question is not None else None
         if question is None or drilled is None:
             continue

@@ -57,7 +57,3 @@ def replay(reviews: Iterable[Review]) -> Card | None:
             # point just missed in an interview comes back the next day, whatever it was before.
             card.due = min(card.due, r.at.astimezone(UTC) + LAPSE)
     return card
-
-
-def retrievability(card: Card, now: datetime) -> float:
-    return float(SCHEDULER.get_card_retrievability(card, current_datetime=now.astimezone(UTC)))

@@ -1,4 +1,4 @@
-"""From transcripts to the review database: one session as it ends, the ones not read yet, or all of them.
+"""From transcripts to the review database: the ones not read yet, or all of them.
 
 Each graded answer's key point outcomes were recorded in its transcript when it was graded. Transcripts
 written before that have none: their outcomes are judged again here by the same judge.
@@ -7,8 +7,8 @@ written before that have none: their outcomes are judged again here by the same 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain import Lang, PointOutcome, QuestionRecord, Transcript
@@ -63,55 +63,53 @@ def events_of(
     return points, scores
 
 
-def fold_session(cards: CardStore, transcript: Transcript, path: Path | None = None) -> int:
-    """Fold a session in as it ends (or is left): the outcomes it has so far."""
-    points, scores = events_of(transcript)
-    return cards.fold(transcript.session_id, _stamp(path) if path else "", points, scores)
-
-
 @dataclass
 class SyncResult:
     folded: int = 0  # transcripts read
-    outcomes: int = 0  # new key point outcomes
-    problems: list[str] | None = None  # one line per transcript that could not be read
+    outcomes: int = 0  # key point outcomes in them
+    problems: list[str] = field(default_factory=list)  # one line per transcript that could not be read
+
+    def read(self, path: Path) -> Transcript | None:
+        try:
+            return load_transcript(path)
+        except StoreError as exc:
+            self.problems.append(str(exc))
+            return None
 
 
 def catch_up(cards: CardStore, store: Store, judge: Judge | None = None) -> SyncResult:
-    """Fold in every transcript that changed since it was last read (sessions in another process, or one
-    killed before it could fold itself in). Unchanged files are skipped by their size and time alone."""
+    """Fold in every transcript that changed since it was last read (a session that just ended, one in
+    another process, or one killed mid-way). Unchanged files are skipped by their size and time alone."""
     seen = cards.folded_stamps()
-    result = SyncResult(problems=[])
+    judge = judge or default_judge()
+    result = SyncResult()
     for path in _transcripts(store):
         stamp = _stamp(path)
         if not stamp or seen.get(path.stem) == stamp:
             continue
-        try:
-            transcript = load_transcript(path)
-        except StoreError as exc:
-            result.problems = [*(result.problems or []), str(exc)]
-            continue
-        points, scores = events_of(transcript, judge or default_judge())
-        result.outcomes += cards.fold(transcript.session_id, stamp, points, scores)
-        result.folded += 1
+        transcript = result.read(path)
+        if transcript is not None:
+            points, scores = events_of(transcript, judge)
+            result.outcomes += cards.fold(transcript.session_id, stamp, points, scores)
+            result.folded += 1
     return result
 
 
 def rebuild(cards: CardStore, store: Store, judge: Judge | None = None) -> SyncResult:
-    """Forget the database's state and fold every transcript in again, oldest first."""
-    result = SyncResult(problems=[])
-    folds = []
-    loaded = []
-    for path in _transcripts(store):
-        try:
-            loaded.append((load_transcript(path), _stamp(path)))
-        except StoreError as exc:
-            result.problems = [*(result.problems or []), str(exc)]
-    loaded.sort(key=lambda t: (t[0].created_at, t[0].session_id))
-    for transcript, stamp in loaded:
-        points, scores = events_of(transcript, judge or default_judge())
-        folds.append((transcript.session_id, stamp, points, scores))
-    result.outcomes = cards.replace_all(folds)
-    result.folded = len(folds)
+    """Forget the database's state and fold every transcript in again, one at a time (a card is replayed
+    from its outcomes in time order, so the order they are read in does not matter)."""
+    judge = judge or default_judge()
+    result = SyncResult()
+
+    def folds() -> Iterator[tuple[str, str, list[PointEvent], list[ScoreEvent]]]:
+        for path in _transcripts(store):
+            stamp = _stamp(path)
+            transcript = result.read(path)
+            if transcript is not None:
+                result.folded += 1
+                yield (transcript.session_id, stamp, *events_of(transcript, judge))
+
+    result.outcomes = cards.replace_all(folds())
     return result
 
 

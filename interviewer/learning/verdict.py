@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ..domain import Lang, PointStatus, QuestionRecord, Transcript
 from ..phrases import Phrases, pick
+from ..textfmt import clip
+
+QUOTE = 160  # display columns of the candidate's words shown with a card
 
 TEXT: Phrases = {
     "explained": ("✓ 설명함", "✓ Explained"),
@@ -29,7 +32,7 @@ def verdict_lines(record: QuestionRecord, lang: Lang) -> list[str]:
     for outcome in record.points[:1]:
         status: PointStatus = outcome.status
         if status == "wrong":
-            lines.append(pick(TEXT, "wrong", lang, quote=_clip(outcome.quote or "")))
+            lines.append(pick(TEXT, "wrong", lang, quote=clip(outcome.quote or "", QUOTE)))
         elif status == "explained" and outcome.deepened:
             lines.append(pick(TEXT, "deepened", lang))
         else:
@@ -46,7 +49,3 @@ def summary(transcript: Transcript, lang: Lang) -> str:
     good = sum(1 for s in statuses if s == "explained")
     half = sum(1 for s in statuses if s == "mentioned")
     return pick(TEXT, "summary", lang, n=len(statuses), good=good, half=half, bad=len(statuses) - good - half)
-
-
-def _clip(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
