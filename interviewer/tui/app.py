@@ -76,8 +76,6 @@ class Context:
         self, choices: SetupChoices, seed: int | None = None, question_ids: Sequence[str] = ()
     ) -> Engine:
         """A new session of the choices, or of exactly `question_ids` in that order when any are given."""
-        from .. import session
-
         bank = self._bank_for(choices)
         ids = list(question_ids)
         plan = self._plan_for(choices, seed)
@@ -87,8 +85,21 @@ class Context:
             plan = plan.model_copy(
                 update={"categories": categories, "questions": len(ids), "question_ids": ids}
             )
-        settings = self._settings_for(choices)
-        engine = session.start(self.store, plan, bank, settings, self.backend_factory, self.session_ids)
+        return self._open(plan, bank, self._settings_for(choices))
+
+    def _open(
+        self,
+        plan: Plan,
+        bank: Bank,
+        settings: Settings,
+        earlier: Mapping[str, list[EarlierAttempt]] | None = None,
+    ) -> Engine:
+        """A new session of `plan`, kept to be checked on exit."""
+        from .. import session
+
+        engine = session.start(
+            self.store, plan, bank, settings, self.backend_factory, self.session_ids, earlier
+        )
         self.engines.append(engine)
         return engine
 
@@ -116,6 +127,12 @@ class Context:
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
         return load_bank(banks, cache_dir=self.bank_cache)
 
+    def _default_bank(self) -> Bank:
+        """The bank the command line loaded, or the shipped one with `extra_banks`."""
+        from ..bank import load_bank
+
+        return self.bank or load_bank(self.extra_banks, cache_dir=self.bank_cache)
+
     def read_profile(self, choices: SetupChoices) -> Profile:
         """What the profile file named on the setup screen holds (ProfileError: one line naming it)."""
         from ..profile.extract import extract
@@ -126,7 +143,6 @@ class Context:
     def start_profile(self, choices: SetupChoices, profile: Profile) -> Engine:
         """A session whose first questions come from `profile` (a project round), the bank's after them.
         ValueError when the profile holds nothing to ask about."""
-        from .. import session
         from ..profile.plan import with_round
         from ..profile.questions import Mix
 
@@ -135,46 +151,38 @@ class Context:
         made = with_round(profile, bank, self._plan_for(choices), self.mix or Mix(), settings)
         if made is None:
             raise ValueError(f"{choices.profile}: nothing in it to ask about")
-        engine = session.start(
-            self.store, made.plan, made.bank, settings, self.backend_factory, self.session_ids
-        )
+        engine = self._open(made.plan, made.bank, settings)
         for record in engine.transcript.records:
             record.source = made.sources.get(record.question.id)
-        self.engines.append(engine)
         return engine
 
     def start_plan(self, plan: Plan, earlier: Mapping[str, list[EarlierAttempt]] | None = None) -> Engine:
         """A new session of a plan the command line made (`--question`, `--retry`), with its bank and
         settings; `earlier` as `session.start` takes it."""
-        from .. import session
-        from ..bank import load_bank
-
-        bank = self.bank or load_bank(self.extra_banks, cache_dir=self.bank_cache)
-        engine = session.start(
-            self.store, plan, bank, self.settings, self.backend_factory, self.session_ids, earlier
-        )
-        self.engines.append(engine)
-        return engine
+        return self._open(plan, self._default_bank(), self.settings, earlier)
 
     def cards(self) -> CardStore:
         from ..learning.cards import CardStore
 
         return CardStore(self.store.data_dir)
 
-    def start_review(self, lang: Lang, limit: int) -> Engine | None:
-        """A review drill over the cards due today (the transcripts not read yet folded in first); None
-        when none is due. LearningError when the review database cannot be read."""
-        from .. import session
-        from ..bank import load_bank
+    def caught_up_cards(self) -> CardStore:
+        """The review cards with the transcripts not read yet folded in (LearningError: unreadable)."""
         from ..learning.sync import catch_up
 
         cards = self.cards()
         catch_up(cards, self.store)
-        bank = self.bank or load_bank(self.extra_banks, cache_dir=self.bank_cache)
+        return cards
+
+    def start_review(self, lang: Lang, limit: int) -> Engine | None:
+        """A review drill over the cards due today (the transcripts not read yet folded in first); None
+        when none is due. LearningError when the review database cannot be read."""
+        from .. import session
+
         opened = session.start_review(
             self.store,
-            cards,
-            bank,
+            self.caught_up_cards(),
+            self._default_bank(),
             self.settings,
             self.backend_factory,
             lang,

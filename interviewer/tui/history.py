@@ -108,11 +108,8 @@ class HistoryScreen(Screen[None]):
         """On a worker thread: the sessions not read yet folded into the review database, then each
         category's scores from it (the same figures as `interviewer progress`)."""
         from ..learning.progress import progress
-        from ..learning.sync import catch_up
 
-        cards = self.context.cards()
-        catch_up(cards, self.context.store)
-        return progress(cards, self.lang, self.context.now()).categories
+        return progress(self.context.caught_up_cards(), self.lang, self.context.now()).categories
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "chart" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):

@@ -294,12 +294,10 @@ class SetupScreen(Screen[None]):
         database may hold thousands of cards and the transcripts need reading: the first frame never waits."""
         from ..learning.cards import LearningError
         from ..learning.drill import end_of_day
-        from ..learning.sync import catch_up
 
         ctx = self.context
         try:
-            cards = ctx.cards()
-            catch_up(cards, ctx.store)
+            cards = ctx.caught_up_cards()
             due = cards.due_count(end_of_day(ctx.now()))
             if due:
                 return DueCards(due=due)
