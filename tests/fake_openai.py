@@ -106,6 +106,11 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
+    @property
+    def cli_args(self) -> list[str]:
+        """The command-line options that point a run at this server and its first model."""
+        return ["--provider", "openai", "--base-url", self.base_url, "--model", self.models[0]]
+
     def __enter__(self) -> FakeOpenAI:
         self._thread.start()
         return self

@@ -108,12 +108,7 @@ def test_plain_mode_against_the_server_never_leaks_the_key(server: FakeOpenAI, t
     args = [
         "practice",
         "--plain",
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "fake-model",
+        *server.cli_args,
     ]
     args += ["--questions", "2", "--follow-ups", "1", "--lang", "en", "--seed", "3"]
     env = {

@@ -310,12 +310,7 @@ def test_practice_with_a_profile_and_a_model_through_the_fake_server(
         "0",
         "--lang",
         "ko",
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "fake-model",
+        *server.cli_args,
         stdin="배포 전후 같은 트래픽 구간의 p95를 기준선과 비교했습니다.\n.\n/end\n",
     )
     assert result.code == 0, result.err

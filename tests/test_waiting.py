@@ -183,12 +183,7 @@ def test_plain_mode_says_it_is_waiting_and_goes_on(sandbox: Sandbox, server: Fak
         "en",
         "--seed",
         "3",
-        "--provider",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "fake-model",
+        *server.cli_args,
         stdin=f"{ANSWER}\n.\nSecond answer about the same topic.\n.\n",
     )
     took = time.monotonic() - began
