@@ -269,7 +269,6 @@ class InterviewerApp(App[int]):
 
     @on(StartQuestions)
     def start_questions(self, message: StartQuestions) -> None:
-        from ..bank import BankError
         from .interview import InterviewScreen
         from .prefs import load_choices
 
@@ -281,13 +280,7 @@ class InterviewerApp(App[int]):
         try:
             engine = self.context.start_interview(choices, question_ids=message.question_ids)
         except Exception as exc:  # said where the questions were picked; the browser stays
-            if isinstance(exc, BankError):
-                problem = exc.problems[0]
-            elif isinstance(exc, KeyError):
-                problem = str(exc.args[0])
-            else:
-                problem = str(exc)
-            self.notify(one_line(problem), severity="error", timeout=10, markup=False)
+            self._cannot_open(exc)
             return
         self.push_screen(InterviewScreen(engine, self.context.clock))
 
@@ -312,7 +305,7 @@ class InterviewerApp(App[int]):
         try:
             engine = self.context.start_profile(choices, profile)
         except (ValueError, EngineError, StoreError) as exc:
-            self.call_from_thread(self.notify, one_line(str(exc)), severity="error", timeout=10, markup=False)
+            self.call_from_thread(self._cannot_open, exc)
             return
         self.call_from_thread(self.push_screen, InterviewScreen(engine, self.context.clock))
 
@@ -334,8 +327,7 @@ class InterviewerApp(App[int]):
         try:
             engine = self.context.start_review(lang, DEFAULT_LIMIT)
         except (LearningError, BankError, EngineError, StoreError) as exc:
-            problem = exc.problems[0] if isinstance(exc, BankError) else str(exc)
-            self.call_from_thread(self.notify, one_line(problem), severity="error", timeout=10, markup=False)
+            self.call_from_thread(self._cannot_open, exc)
             return
         if engine is None:  # done in another process since the setup screen counted
             self.call_from_thread(self.notify, pick(NOTHING_DUE, "nothing_due", lang), markup=False)
@@ -352,10 +344,21 @@ class InterviewerApp(App[int]):
             plan, earlier = retry_plan(message.transcript)
             engine = self.context.start_plan(plan, earlier)
         except (RetryError, EngineError, KeyError, StoreError) as exc:
-            problem = str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)
-            self.notify(one_line(problem), severity="error", timeout=10, markup=False)
+            self._cannot_open(exc)
             return
         self.push_screen(InterviewScreen(engine, self.context.clock))
+
+    def _cannot_open(self, exc: Exception) -> None:
+        """Why an interview could not open, one line where it was asked for (the screen stays)."""
+        from ..bank import BankError
+
+        if isinstance(exc, BankError):
+            problem = exc.problems[0]
+        elif isinstance(exc, KeyError):  # an unknown question id: its message, without the quotes
+            problem = str(exc.args[0])
+        else:
+            problem = str(exc)
+        self.notify(one_line(problem), severity="error", timeout=10, markup=False)
 
     async def action_quit(self) -> None:
         from .interview import InterviewScreen
