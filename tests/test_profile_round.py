@@ -252,6 +252,7 @@ def test_items_are_numbered_and_unticking_leaves_them_out() -> None:
     assert [t.name for t in kept.technologies] == ["zebra", "ZebraDB"]
     assert [m.to_org for m in kept.moves] == ["Startup"]
     assert without(p, []) == p
+    assert without(p, (n for n in [2, 4, 6, 99])) == kept  # read once, as any iterable
 
 
 @pytest.mark.parametrize(

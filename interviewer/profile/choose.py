@@ -52,7 +52,8 @@ def without(profile: Profile, dropped: Iterable[int]) -> Profile:
     """The profile with the items numbered `dropped` (as `items` numbers them) left out. A technology left
     out is gone from the projects that name it too, so no question is asked about it; numbers that name no
     item are ignored."""
-    gone = {item.key for item in items(profile) if item.number in set(dropped)}
+    numbers = set(dropped)
+    gone = {item.key for item in items(profile) if item.number in numbers}
     techs = {key.partition(":")[2] for key in gone if key.startswith("technology:")}
     projects = [
         p.model_copy(update={"technologies": [t for t in p.technologies if t not in techs]})
