@@ -500,11 +500,8 @@ class Engine:
     def _graded(self, rec: QuestionRecord, outcome: Outcome[Feedback]) -> Event:
         rec.feedback = outcome.value
         rec.calls.extend(outcome.calls)
-        # The review cards are scheduled from these: judged with the grader that graded (a model's grade
-        # needs no encoder loaded for it).
-        offline = isinstance(self.backend, OfflineBackend) or any(c.fallback for c in outcome.calls)
-        encoder = self._stand_in().encoder if offline else None
-        rec.points = judge_points(rec, self.lang, encoder, by_model=not offline)
+        # The review cards are scheduled from these (the encoder is used only if the offline grader graded).
+        rec.points = judge_points(rec, self.lang, self._stand_in().encoder)
         rec.status = "graded"
         self._ready.extend(self._fault_notices(outcome.calls))
         self._save()

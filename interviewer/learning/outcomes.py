@@ -22,17 +22,17 @@ def model_graded(record: QuestionRecord) -> bool:
     return bool(grades) and grades[-1].provider != "offline" and not grades[-1].fallback
 
 
-def judge_points(
-    record: QuestionRecord, lang: Lang, encoder: Encoder | None, by_model: bool = False
-) -> list[PointOutcome]:
+def judge_points(record: QuestionRecord, lang: Lang, encoder: Encoder | None) -> list[PointOutcome]:
     """Empty for a record without a grade, or skipped without an answer: nothing was shown about the
-    points. "I don't know" with no answer misses every point. `encoder` is used only when not `by_model`."""
+    points. "I don't know" with no answer misses every point. `encoder` is used only if the record was
+    graded offline (its calls say which)."""
     if record.feedback is None:
         return []
     if not record.answers():
         if not any(t.kind == "idk" for t in record.turns):
             return []
         return [PointOutcome(key_point_id=kp.id, status="missing") for kp in record.question.key_points]
+    by_model = model_graded(record)
     judged, _ = coverage(record.question, record.turns, lang, None if by_model else encoder)
     missed = {m.key_point_id for m in record.feedback.missed}
     out = []

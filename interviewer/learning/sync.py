@@ -15,15 +15,13 @@ from ..domain import Lang, PointOutcome, QuestionRecord, Transcript
 from ..grading.encoder import Encoder, shared
 from ..store import Store, StoreError, load_transcript
 from .cards import CardStore, PointEvent, ScoreEvent
-from .outcomes import judge_points, model_graded
+from .outcomes import judge_points
 
 Judge = Callable[[QuestionRecord, Lang], list[PointOutcome]]
 
 
 def default_judge(encoder: Encoder | None = None) -> Judge:
     def judge(record: QuestionRecord, lang: Lang) -> list[PointOutcome]:
-        if model_graded(record):
-            return judge_points(record, lang, None, by_model=True)
         return judge_points(record, lang, encoder if encoder is not None else shared())
 
     return judge
