@@ -333,6 +333,9 @@ class SetupScreen(Screen[None]):
         """An interview left unfinished (Ctrl+Q, a closed terminal) is offered back, not hidden in History."""
         found = self.context.store.latest_unfinished()
         self.unfinished = found if found is not None and (found.answers or found.has_draft) else None
+        self._show_unfinished()
+
+    def _show_unfinished(self) -> None:
         line = self.query_one("#unfinished", Static)
         self.query_one("#resume", Button).display = line.display = self.unfinished is not None
         if self.unfinished is not None:
@@ -380,7 +383,7 @@ class SetupScreen(Screen[None]):
         self.query_one("#profile-privacy", Static).update(self._privacy(provider))
         self.query_one("#setup-error", Static).update("")
         speak(self, self.lang)
-        self._offer_resume()
+        self._show_unfinished()  # the session found when the screen showed: its line in the new language
         self._show_due()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
