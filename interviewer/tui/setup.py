@@ -97,20 +97,21 @@ TEXT: Phrases = {
     ),
 }
 
-# Labels on the screen, by the id of what they name: relabelled when the language changes.
-_LABELS = {
-    "track": "track",
-    "difficulty": "difficulty",
-    "questions": "questions",
-    "follow_ups": "follow_ups",
-    "lang": "lang",
-    "provider": "provider",
-    "model": "model",
-    "banks": "banks",
-    "profile": "profile",
-    "categories": "categories",
-}
-_BUTTONS = {"start": "start", "history": "history", "browse": "browse", "resume": "resume"}
+# Labels (#label-<field>) and buttons on the screen, each said by the TEXT key of its own name: relabelled
+# when the language changes.
+_LABELS = (
+    "track",
+    "difficulty",
+    "questions",
+    "follow_ups",
+    "lang",
+    "provider",
+    "model",
+    "banks",
+    "profile",
+    "categories",
+)
+_BUTTONS = ("start", "history", "browse", "resume")
 
 
 @dataclass(frozen=True)
@@ -367,10 +368,10 @@ class SetupScreen(Screen[None]):
 
     def _relabel(self) -> None:
         """Everything the screen says, in the language just chosen."""
-        for target, key in _LABELS.items():
-            self.query_one(f"#label-{target}", Label).update(self.t(key))
-        for button, key in _BUTTONS.items():
-            self.query_one(f"#{button}", Button).label = self.t(key)
+        for field in _LABELS:
+            self.query_one(f"#label-{field}", Label).update(self.t(field))
+        for button in _BUTTONS:
+            self.query_one(f"#{button}", Button).label = self.t(button)
         self.query_one("#setup-title", Static).update(f"[b]{self.t('title')}[/b]")
         self.query_one("#track-about", Static).update(
             self._track_line(str(self.query_one("#track", Select).value))
@@ -446,7 +447,7 @@ class SetupScreen(Screen[None]):
         self.post_message(OpenInterview(engine))
 
     def _invalid(self, exc: ValidationError) -> str:
-        labels = {field: self.t(key) for field, key in _LABELS.items()}
+        labels = {field: self.t(field) for field in _LABELS}
         labels["min_difficulty"] = labels["max_difficulty"] = self.t("difficulty")
         return describe(exc, SetupChoices, self.lang, labels)
 
