@@ -199,17 +199,19 @@ def test_the_model_writes_the_project_questions_when_it_can_and_offline_stands_i
     written = offline_questions(profile(), bank, "en", Mix(1, 0))[0].model_copy(
         update={"id": "project/by-model"}
     )
-    calls: list[tuple[str, int]] = []
+    calls: list[tuple[bool, str, int]] = []
 
     async def writes(
-        p: Profile, lang: str, settings: Settings, count: int, cache: Path | None
+        p: Profile, asked_of: Bank, lang: str, settings: Settings, count: int, cache: Path | None
     ) -> list[Question]:
-        calls.append((lang, count))
+        calls.append((asked_of is bank, lang, count))
         return [written]
 
     monkeypatch.setattr(model_questions, "model_questions", writes)
     made = project_round(profile(), bank, "ko", Mix(2, 1), model)
-    assert [q.id for q in made.questions] == ["project/by-model", "stack/zebra-db"] and calls == [("ko", 2)]
+    assert [q.id for q in made.questions] == ["project/by-model", "stack/zebra-db"] and calls == [
+        (True, "ko", 2)
+    ]
     offline = [q.id for q in offline_round(profile(), bank, Mix(2, 1)).questions]
 
     def replying(reply: object) -> Callable[..., Coroutine[None, None, object]]:

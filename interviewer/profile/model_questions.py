@@ -19,11 +19,10 @@ from typing import Any
 from pydantic import BaseModel, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from .. import prompts
-from ..bank import load_bank
+from ..bank import Bank
 from ..domain import LANGS, TRACKS, Lang, Question, SpecificKind, matches_language
 from ..files import SMALL_LIMIT, FileProblem, read_file
 from ..llm.gate import server_key
-from ..resources import cache_dir as user_cache
 from ..settings import Settings
 from ..store import write_atomic
 from .model import Profile
@@ -282,27 +281,27 @@ def _write_cache(path: Path, questions: list[Question]) -> None:
         pass  # the cache saves a request next time; the interview does not depend on it
 
 
-def _bank_texts() -> set[str]:
-    bank = load_bank(cache_dir=user_cache())
+def _bank_texts(bank: Bank) -> set[str]:
     return {_norm(q.text(lang)) for q in bank.questions.values() for lang in LANGS}
 
 
 async def model_questions(
-    profile: Profile, lang: Lang, settings: Settings, count: int, cache_dir: Path | None
+    profile: Profile, bank: Bank, lang: Lang, settings: Settings, count: int, cache_dir: Path | None
 ) -> list[Question] | None:
-    """Up to `count` project questions about this candidate's projects, written by the configured model;
-    None when the model is not configured or gave nothing usable, so the offline questions stand in."""
+    """Up to `count` project questions about this candidate's projects, written by the configured model and
+    none a copy of a question of the session's `bank`; None when the model is not configured or gave nothing
+    usable, so the offline questions stand in."""
     count = min(count, MAX_COUNT)
     if count < 1 or not profile.projects or settings.resolved_provider() != "openai":
         return None
     try:
-        return await _generate(profile, lang, settings, count, cache_dir)
+        return await _generate(profile, bank, lang, settings, count, cache_dir)
     except Exception:  # any fault here only means that the offline questions are used
         return None
 
 
 async def _generate(
-    profile: Profile, lang: Lang, settings: Settings, count: int, cache_dir: Path | None
+    profile: Profile, bank: Bank, lang: Lang, settings: Settings, count: int, cache_dir: Path | None
 ) -> list[Question] | None:
     # Here, not at the top: the model client loads only when a model is configured (as in wiring).
     from ..llm.openai import OpenAIBackend, StepFailed
@@ -310,7 +309,7 @@ async def _generate(
 
     block = profile_block(profile)
     key = cache_key(block, settings, lang, count)
-    checks = Checks(lang, count, _bank_texts())
+    checks = Checks(lang, count, _bank_texts(bank))
     path = _cache_file(cache_dir, key) if cache_dir is not None else None
     if path is not None and (hit := _read_cache(path, checks)):
         return hit

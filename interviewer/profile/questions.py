@@ -92,7 +92,7 @@ def _from_model(
     from ..resources import cache_dir
     from .model_questions import model_questions
 
-    coroutine = model_questions(profile, lang, settings, mix.project, cache_dir())
+    coroutine = model_questions(profile, bank, lang, settings, mix.project, cache_dir())
     try:
         # On a thread of its own with its own event loop: the command line has none running and the
         # screen's must not be blocked by it. The request is bounded by the settings' wait.
