@@ -518,25 +518,24 @@ def test_a_pdf_with_no_text_layer(tmp_path: Path) -> None:
     assert "no text layer" in str(_one_line_problem(path))
 
 
-def test_an_encrypted_pdf(tmp_path: Path) -> None:
+def encrypted_pdf(path: Path, line: str, user_password: str) -> Path:
+    """A one-page PDF encrypted with `user_password` ("" opens it, as an owner's restrictions only do)."""
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(minimal_pdf("Secret resume"))))
-    writer.encrypt(user_password="hunter2", owner_password="owner", algorithm="RC4-128")
-    path = tmp_path / "locked.pdf"
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(minimal_pdf(line))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
     with path.open("wb") as f:
         writer.write(f)
+    return path
+
+
+def test_an_encrypted_pdf(tmp_path: Path) -> None:
+    path = encrypted_pdf(tmp_path / "locked.pdf", "Secret resume", user_password="hunter2")
     assert "encrypted" in str(_one_line_problem(path))
 
 
 def test_a_pdf_only_restricted_by_its_owner_is_read(tmp_path: Path) -> None:
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(minimal_pdf("Kafka at Corvid Labs"))))
-    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
-    path = tmp_path / "restricted.pdf"
-    with path.open("wb") as f:
-        writer.write(f)
+    path = encrypted_pdf(tmp_path / "restricted.pdf", "Kafka at Corvid Labs", user_password="")
     assert "Kafka at Corvid Labs" in read_profile(path)
 
 
