@@ -24,6 +24,7 @@ TRACKS: tuple[Track, ...] = ("mlse", "mle", "backend")
 SCHEMA_VERSION = 1
 MIN_SCORE, MAX_SCORE = 1, 5
 MAX_QUESTIONS = 100  # per session
+REVIEW_TRACK = "review"  # how a review drill is named where a session's track is shown
 WRONG_CLAIM_CAP = 2  # a criterion whose answer asserts a misconception scores at most this
 SOURCE_LIMIT = 300  # characters of a profile a transcript keeps per question
 
@@ -473,6 +474,12 @@ class Plan(BaseModel):
         description="exactly these questions, in this order; empty: pick",
     )
     review: bool = Field(default=False, description="a drill over due review cards, one key point each")
+
+    @property
+    def shown_track(self) -> str:
+        """What listings and reports name the session by: a drill mixes the tracks' questions, so its own
+        track would be the plan's unused default."""
+        return REVIEW_TRACK if self.review else self.track
 
 
 # A session id names its transcript file, so it can never hold a path separator, `..`, a control character

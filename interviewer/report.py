@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from .domain import CallRecord, Lang, QuestionRecord, Transcript, Usage
+from .domain import REVIEW_TRACK, CallRecord, Lang, QuestionRecord, Transcript, Usage
 from .phrases import Phrases, pick, say
 from .settings import Price
 from .untrusted import for_markdown, markdown_line
@@ -86,9 +86,6 @@ class QuestionReport(BaseModel):
     changes: Changes | None = Field(
         default=None, description="for a retried question once it is graded; null otherwise"
     )
-
-
-REVIEW = "review"  # the track of a review drill's report
 
 
 class SessionReport(BaseModel):
@@ -171,8 +168,7 @@ def build_report(t: Transcript, prices: dict[str, Price] | None = None) -> Sessi
         session_id=t.session_id,
         created_at=t.created_at,
         finished=t.finished,
-        # A review drill mixes the tracks' questions: its track would name the plan's unused default.
-        track=REVIEW if t.plan.review else t.plan.track,
+        track=t.plan.shown_track,
         lang=lang,
         provider=t.provider,
         model=t.model,
@@ -251,7 +247,7 @@ _LABELS: Phrases = {
     "skip": ("(건너뜀)", "(skipped)"),
     "empty": ("(답변 없음)", "(no answer)"),
     "setup": ("트랙: {track} · 언어: {language}", "track: {track} · lang: {language}"),
-    REVIEW: ("복습", "review"),
+    REVIEW_TRACK: ("복습", "review"),
     "provider": ("백엔드: {who}", "provider: {who}"),
     "graded_by": ("채점: {who}", "graded by: {who}"),
     "follow_ups_by": ("꼬리질문 결정: {who}", "follow-ups decided by: {who}"),
@@ -400,7 +396,10 @@ def to_markdown(report: SessionReport, conversation: bool = True) -> str:
     lang = report.lang
     backends, uniform = _backends(report)
     setup = _l(
-        "setup", lang, track=_l(REVIEW, lang) if report.track == REVIEW else report.track, language=lang
+        "setup",
+        lang,
+        track=_l(REVIEW_TRACK, lang) if report.track == REVIEW_TRACK else report.track,
+        language=lang,
     )
     lines = [
         f"# {_l('title', lang)} — {markdown_line(report.session_id)}"

@@ -434,7 +434,7 @@ class Store:
                     session_id=t.session_id,
                     created_at=t.created_at,
                     updated_at=t.updated_at,
-                    track="review" if t.plan.review else t.plan.track,
+                    track=t.plan.shown_track,
                     lang=t.plan.lang,
                     provider=t.provider,
                     questions=len(t.records),

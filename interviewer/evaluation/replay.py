@@ -28,7 +28,7 @@ def replay_text(t: Transcript) -> str:
     """The interview as it happened: every question, answer, follow-up and the feedback."""
     lang = t.plan.lang
     backend = one_line(t.provider) + (f" ({one_line(t.model)})" if t.model else "")
-    lines = [f"{one_line(t.session_id)} · {t.plan.track} · {lang} · {backend}", ""]
+    lines = [f"{one_line(t.session_id)} · {t.plan.shown_track} · {lang} · {backend}", ""]
     for i, r in enumerate((r for r in t.records if r.turns), 1):
         lines.append(f"── {i}. {r.question.id} ({pick(_TEXT, r.status, lang)}) ──")
         names = {c.id: c.name(lang) for c in r.question.rubric}
