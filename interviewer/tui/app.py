@@ -127,7 +127,7 @@ class Context:
         banks = [*self.extra_banks, *(Path(p.strip()) for p in choices.banks.split(",") if p.strip())]
         return load_bank(banks, cache_dir=self.bank_cache)
 
-    def _default_bank(self) -> Bank:
+    def default_bank(self) -> Bank:
         """The bank the command line loaded, or the shipped one with `extra_banks`."""
         from ..bank import load_bank
 
@@ -159,7 +159,7 @@ class Context:
     def start_plan(self, plan: Plan, earlier: Mapping[str, list[EarlierAttempt]] | None = None) -> Engine:
         """A new session of a plan the command line made (`--question`, `--retry`), with its bank and
         settings; `earlier` as `session.start` takes it."""
-        return self._open(plan, self._default_bank(), self.settings, earlier)
+        return self._open(plan, self.default_bank(), self.settings, earlier)
 
     def cards(self) -> CardStore:
         from ..learning.cards import CardStore
@@ -182,7 +182,7 @@ class Context:
         opened = session.start_review(
             self.store,
             self.caught_up_cards(),
-            self._default_bank(),
+            self.default_bank(),
             self.settings,
             self.backend_factory,
             lang,

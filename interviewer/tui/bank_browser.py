@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..bank import BankError, load_bank
+from ..bank import BankError
 from ..domain import Lang, Question
 from ..phrases import Phrases, pick
 from ..untrusted import for_terminal, one_line
@@ -85,7 +85,7 @@ class BankBrowserScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         ctx = self.context
         try:
-            bank = ctx.bank or load_bank(ctx.extra_banks, cache_dir=ctx.bank_cache)
+            bank = ctx.default_bank()
             self.questions = dict(sorted(bank.questions.items()))
         except BankError as exc:
             self.problem = exc.problems[0]

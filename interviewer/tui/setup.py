@@ -17,7 +17,7 @@ from textual.strip import Strip
 from textual.widgets import Button, Footer, Input, Label, Select, SelectionList, Static
 from textual.worker import Worker, WorkerState
 
-from ..bank import BankError, load_bank
+from ..bank import BankError
 from ..choice_errors import describe
 from ..domain import TRACKS
 from ..phrases import Phrases, pick
@@ -164,7 +164,7 @@ class SetupScreen(Screen[None]):
         choices = SetupChoices.model_validate({**choices.model_dump(), **ctx.given})
         self.lang = choices.lang
         try:
-            bank = ctx.bank or load_bank(ctx.extra_banks, cache_dir=ctx.bank_cache)
+            bank = ctx.default_bank()
             categories = bank.categories()
         except BankError:
             categories = []
