@@ -26,7 +26,6 @@ from interviewer.profile.questions import (
     STORY_ID,
     STORY_TEMPLATE,
     Mix,
-    offline_questions,
     offline_round,
     project_round,
 )
@@ -93,7 +92,7 @@ def profile(lang: str = "en") -> Profile:
 
 
 def test_the_default_round_is_two_project_questions_then_one_stack_question(bank: Bank) -> None:
-    made = offline_questions(profile(), bank, "en", Mix())
+    made = offline_round(profile(), bank, Mix()).questions
     assert [q.id for q in made] == ["project/profile-1", STORY_ID, "stack/zebra-db"]
     for q in made:
         assert ID.match(q.id)
@@ -110,11 +109,11 @@ def test_the_default_round_is_two_project_questions_then_one_stack_question(bank
     ],
 )
 def test_the_mix_shapes_the_round(bank: Bank, mix: Mix, ids: list[str]) -> None:
-    assert [q.id for q in offline_questions(profile(), bank, "en", mix)] == ids
+    assert [q.id for q in offline_round(profile(), bank, mix).questions] == ids
 
 
 def test_a_project_question_quotes_the_claim_with_figures_and_asks_why_and_how_measured(bank: Bank) -> None:
-    q = offline_questions(profile(), bank, "en", Mix(1, 0))[0]
+    q = offline_round(profile(), bank, Mix(1, 0)).questions[0]
     assert q.text.en == (
         'In "Search ranking" you wrote "Cut p95 latency by 40% with a cache": why did it start, what problem '
         "did it solve, and how did you measure the result?"
@@ -130,7 +129,7 @@ def test_a_project_question_quotes_the_claim_with_figures_and_asks_why_and_how_m
 
 
 def test_every_figure_claimed_is_probed_as_the_measurement_follow_up(bank: Bank) -> None:
-    q = offline_questions(profile(), bank, "en", Mix(1, 0))[0]
+    q = offline_round(profile(), bank, Mix(1, 0)).questions[0]
     probe = q.key_point(MEASURE_POINT).follow_up
     assert probe.en == 'You wrote "40%" and "3x": how did you measure them, and against what baseline?'
     assert probe.ko.startswith('"40%", "3x"라고 쓰셨는데, 그 수치는 어떻게 측정하셨나요?')
@@ -139,13 +138,13 @@ def test_every_figure_claimed_is_probed_as_the_measurement_follow_up(bank: Bank)
     others = [k for k in q.key_points if k.id != MEASURE_POINT]
     assert others == [k for k in template.key_points if k.id != MEASURE_POINT]
     bare = Profile(lang="en", projects=[Project(title="Billing", claims=[Claim(text="Rewrote billing")])])
-    plain = offline_questions(bare, bank, "en", Mix(1, 0))[0]
+    plain = offline_round(bare, bank, Mix(1, 0)).questions[0]
     assert plain.key_point(MEASURE_POINT) == template.key_point(MEASURE_POINT)
     assert '"Rewrote billing"' in plain.text.en
 
 
 def test_the_storyline_question_asks_about_a_move_between_two_places(bank: Bank) -> None:
-    (story,) = [q for q in offline_questions(profile(), bank, "ko", Mix()) if q.id == STORY_ID]
+    (story,) = [q for q in offline_round(profile(), bank, Mix()).questions if q.id == STORY_ID]
     assert story.text.en.startswith(
         'You moved from "Acme Corp" to "Globex" as "ML engineer" in 2021: what led'
     )
@@ -154,22 +153,22 @@ def test_the_storyline_question_asks_about_a_move_between_two_places(bank: Bank)
     assert story.rubric == template.rubric and story.category == "behavioral"
     later = CareerMove(from_org="Globex", to_org="Initech", when="2024")
     latest = profile().model_copy(update={"moves": [*profile().moves, later]})
-    (asked,) = [q for q in offline_questions(latest, bank, "en", Mix()) if q.id == STORY_ID]
+    (asked,) = [q for q in offline_round(latest, bank, Mix()).questions if q.id == STORY_ID]
     assert asked.text.en.startswith('You moved from "Globex" to "Initech" in 2024')  # the latest move
     no_moves = profile().model_copy(update={"moves": []})
-    assert STORY_ID not in [q.id for q in offline_questions(no_moves, bank, "en", Mix(3, 0))]
+    assert STORY_ID not in [q.id for q in offline_round(no_moves, bank, Mix(3, 0)).questions]
 
 
 def test_stack_questions_go_to_the_most_named_technology_first(bank: Bank) -> None:
     p = profile()  # zebra twice in the list; otter once in the list and once in a project
-    assert [q.id for q in offline_questions(p, bank, "en", Mix(0, 2))] == ["stack/zebra-db", "stack/otter-mq"]
+    assert [q.id for q in offline_round(p, bank, Mix(0, 2)).questions] == ["stack/zebra-db", "stack/otter-mq"]
     more_otter = p.model_copy(
         update={"technologies": [*p.technologies, Technology(question_id="stack/otter-mq", name="otter")]}
     )
-    assert [q.id for q in offline_questions(more_otter, bank, "en", Mix(0, 1))] == ["stack/otter-mq"]
+    assert [q.id for q in offline_round(more_otter, bank, Mix(0, 1)).questions] == ["stack/otter-mq"]
     # A technology with no stack question in the bank asks nothing.
     unknown = Profile(lang="en", technologies=[Technology(question_id="stack/nope", name="Nope")])
-    assert offline_questions(unknown, bank, "en", Mix(0, 2)) == []
+    assert offline_round(unknown, bank, Mix(0, 2)).questions == []
 
 
 def test_profile_text_goes_into_a_prompt_as_capped_quoted_words_on_one_line(bank: Bank) -> None:
@@ -182,7 +181,7 @@ def test_profile_text_goes_into_a_prompt_as_capped_quoted_words_on_one_line(bank
             )
         ],
     )
-    (q,) = offline_questions(hostile, bank, "en", Mix(1, 0))
+    (q,) = offline_round(hostile, bank, Mix(1, 0)).questions
     for text in (q.text.en, q.text.ko, q.key_point(MEASURE_POINT).follow_up.en):
         assert "\n" not in text and "\x1b" not in text and "\u202e" not in text
     assert "\\x1b" in q.text.en  # shown as an escape, not dropped
@@ -196,8 +195,8 @@ def test_the_model_writes_the_project_questions_when_it_can_and_offline_stands_i
     import interviewer.profile.model_questions as model_questions
 
     model = Settings(provider="openai", base_url="http://127.0.0.1:9/v1")
-    written = offline_questions(profile(), bank, "en", Mix(1, 0))[0].model_copy(
-        update={"id": "project/by-model"}
+    written = (
+        offline_round(profile(), bank, Mix(1, 0)).questions[0].model_copy(update={"id": "project/by-model"})
     )
     calls: list[tuple[bool, str, int]] = []
 

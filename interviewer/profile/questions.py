@@ -62,13 +62,9 @@ def excerpt(*parts: str | None) -> str:
     return quoted(" · ".join(p for p in parts if p), SOURCE_LIMIT)
 
 
-def offline_questions(profile: Profile, bank: Bank, lang: Lang, mix: Mix) -> list[Question]:
-    """The round a profile adds without a model: the project questions (storyline included), then the
-    stack questions. `lang` is the session language; every prompt is written in both, as the bank's are."""
-    return offline_round(profile, bank, mix).questions
-
-
 def offline_round(profile: Profile, bank: Bank, mix: Mix) -> Round:
+    """The round a profile adds without a model: the project questions (storyline included), then the
+    stack questions. Every prompt is written in both languages, as the bank's are."""
     projects = _project_part(profile, bank, mix.project)
     stack = stack_round(profile, bank, mix.stack)
     return Round(projects.questions + stack.questions, {**projects.sources, **stack.sources})
