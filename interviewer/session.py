@@ -27,12 +27,14 @@ def start(
     session_ids: Callable[[], str] | None = None,
     earlier: Mapping[str, list[EarlierAttempt]] | None = None,
     review_of: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> Engine:
     """A new session, its id (from `session_ids`, else a random one) claimed and locked until `store`
     releases it; its file is written on the first save. EngineError when no question matches the plan;
     nothing is left locked on any failure. `earlier`: by question id, the attempts a retry answers again
     (see retry.py), which the new records carry. `review_of`: in a review drill, by drill question id, the
-    bank question its card belongs to (see learning/drill.py)."""
+    bank question its card belongs to (see learning/drill.py). `sources`: for questions made from a
+    profile, the excerpt each came from (see profile/plan.py)."""
     session_id = store.open_new(session_ids)
     try:
         backend = make_backend(settings, session_id)
@@ -40,6 +42,7 @@ def start(
         for record in transcript.records:
             record.earlier = list((earlier or {}).get(record.question.id, []))
             record.review_of = (review_of or {}).get(record.question.id)
+            record.source = (sources or {}).get(record.question.id)
     except BaseException:
         store.release(session_id)
         raise

@@ -133,11 +133,11 @@ def run_practice(args: argparse.Namespace) -> int:
             request = requested_plan(args, bank, store) or Requested(_filtered_plan(args, bank), {})
         store.check_writable()
         try:
-            engine = session.start(store, request.plan, bank, settings, make_backend, earlier=request.earlier)
+            engine = session.start(
+                store, request.plan, bank, settings, make_backend, earlier=request.earlier, sources=sources
+            )
         except EngineError as exc:
             raise CliError(str(exc)) from None
-        for record in engine.transcript.records:
-            record.source = sources.get(record.question.id)
         return run_plain(engine, args.data_dir, settings)
     finally:
         store.close()
