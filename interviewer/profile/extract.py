@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..bank import Bank
 from ..domain import matches_language
 from .model import CareerMove, Claim, Profile, Project, Technology
+from .technologies import TechFinder, finder_for
 
 MAX_FIELD = 400  # characters kept of one title, role or claim: a line longer than this is not one of them
 _SHORT_LINE = 80  # a line this short with no sentence end can be a title
@@ -175,7 +175,7 @@ class _Job:
 
 def extract(text: str, bank: Bank) -> Profile:
     """The profile a résumé describes, with technologies limited to those the bank's stack questions cover."""
-    finder = _finder(bank)
+    finder = finder_for(bank)
     lines = _lines(text)
     sections = _sections(lines)
     projects: list[Project] = []
@@ -198,82 +198,6 @@ def extract(text: str, bank: Bank) -> Profile:
         technologies=[Technology(question_id=qid, name=name) for qid, name in finder.first_mentions(text)],
         moves=_moves([job for job, _ in jobs]),
     )
-
-
-# --- technologies --------------------------------------------------------------------------------------
-
-
-class _TechFinder:
-    """Every name and alias of the bank's stack questions, found by plain substring search (many times faster
-    than one expression of a hundred alternatives): Latin names as whole words ("go" is not in "good"),
-    Korean ones anywhere (a particle follows them: 쿠버네티스를). Where two names overlap, the one that starts
-    first, then the longer, is the mention."""
-
-    def __init__(self, bank: Bank) -> None:
-        self._names: list[tuple[str, str, bool]] = []  # (folded name, question id, is Latin)
-        seen: set[str] = set()
-        for q in sorted(bank.questions.values(), key=lambda q: q.id):
-            if q.technology is None:
-                continue
-            aliases = q.technology.aliases
-            for name in (q.technology.name, *aliases.en, *aliases.ko):
-                key = " ".join(_lowered(name).split())
-                if key and key not in seen:
-                    seen.add(key)
-                    self._names.append((key, q.id, not _HANGUL.search(name)))
-
-    def mentions(self, text: str) -> Iterator[tuple[str, str]]:
-        """(question id, the name as written) for every mention, in order."""
-        lowered = _lowered(text).translate(_SPACES)
-        hits: list[tuple[int, int, str]] = []
-        for name, qid, latin in self._names:
-            at = lowered.find(name)
-            while at != -1:
-                end = at + len(name)
-                if not latin or (
-                    (at == 0 or lowered[at - 1] not in _WORD_CHARS)
-                    and (end == len(lowered) or lowered[end] not in _WORD_CHARS_AFTER)
-                ):
-                    hits.append((at, -len(name), qid))
-                at = lowered.find(name, at + 1)
-        hits.sort()
-        taken = 0
-        for at, negative_length, qid in hits:
-            if at >= taken:
-                taken = at - negative_length
-                yield qid, " ".join(text[at:taken].split())
-
-    def first_mentions(self, text: str) -> list[tuple[str, str]]:
-        seen: dict[str, str] = {}
-        for qid, name in self.mentions(text):
-            seen.setdefault(qid, name)
-        return list(seen.items())
-
-    def ids(self, texts: Iterable[str]) -> list[str]:
-        return [qid for qid, _ in self.first_mentions("\n".join(texts))]
-
-
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-_WORD_CHARS_AFTER = _WORD_CHARS | {"+", "#"}  # "C" is not in "C++" or "C#"
-_SPACES = str.maketrans("\t\n\r\f\v\u00a0", "      ")
-_last_finder: tuple[Bank, _TechFinder] | None = None
-
-
-def _finder(bank: Bank) -> _TechFinder:
-    """The bank's finder, built once for the bank a session uses rather than for every profile read."""
-    global _last_finder
-    if _last_finder is None or _last_finder[0] is not bank:
-        _last_finder = (bank, _TechFinder(bank))
-    return _last_finder[1]
-
-
-def _lowered(text: str) -> str:
-    """Lower case with every character kept in its place, so a match's position is the same in the text."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
 
 
 # --- lines and sections --------------------------------------------------------------------------------
@@ -489,7 +413,7 @@ def _column_kind(cell: str) -> str:
 # --- projects ------------------------------------------------------------------------------------------
 
 
-def _project(item: _Item, finder: _TechFinder, split: bool = True) -> Project | None:
+def _project(item: _Item, finder: TechFinder, split: bool = True) -> Project | None:
     """A project from an entry; `split` reads "Title: what was done" in a title line (not in a job's, where
     the parts are the company and the role)."""
     title: str | None = None
