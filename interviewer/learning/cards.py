@@ -309,12 +309,14 @@ class CardStore:
             row = conn.execute(
                 "SELECT snapshot FROM questions WHERE question_id = ?", (question_id,)
             ).fetchone()
-        if row is None:
-            return None
-        try:
-            return Question.model_validate_json(row[0])
-        except (ValidationError, ValueError):
-            return None
+        return None if row is None else _snapshot(row[0])
+
+    def questions(self) -> dict[str, Question]:
+        """Every snapshot that validates, by question id, read at once."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT question_id, snapshot FROM questions").fetchall()
+        found = {question_id: _snapshot(snapshot) for question_id, snapshot in rows}
+        return {k: q for k, q in found.items() if q is not None}
 
     def outcomes(self) -> list[tuple[str, str, str, str, datetime, str, bool, bool]]:
         """(question id, key point id, category, lang, at, status, deepened, review), oldest first."""
@@ -339,6 +341,13 @@ class CardStore:
         """Every card as stored: what a test compares between a rebuild and the incremental state."""
         with self._connect() as conn:
             return list(conn.execute("SELECT * FROM cards ORDER BY question_id, key_point_id").fetchall())
+
+
+def _snapshot(text: str) -> Question | None:
+    try:
+        return Question.model_validate_json(text)
+    except (ValidationError, ValueError):
+        return None
 
 
 def _drop(conn: sqlite3.Connection, source: str) -> set[tuple[str, str]]:

@@ -70,7 +70,11 @@ def progress(cards: CardStore, lang: Lang, now: datetime) -> Progress:
         category_of[(question_id, kp_id)] = category
     due_by = end_of_day(now)
     card_due = {(c.question_id, c.key_point_id): c.due for c in cards.cards()}
-    texts = _texts(cards, {q for q, _ in by_point}, lang)
+    texts = {
+        (question_id, kp.id): kp.text(lang)
+        for question_id, question in cards.questions().items()
+        for kp in question.key_points
+    }
     points = []
     for (question_id, kp_id), attempts in by_point.items():
         values = [VALUE.get(a.status, 0.0) for a in attempts]
@@ -124,15 +128,6 @@ def _categories(cards: CardStore, points: list[PointProgress]) -> list[CategoryP
                 weak_points=sum(1 for p in mine if p.attempts[-1].status in WEAK),
             )
         )
-    return out
-
-
-def _texts(cards: CardStore, question_ids: set[str], lang: Lang) -> dict[tuple[str, str], str]:
-    out = {}
-    for question_id in question_ids:
-        question = cards.question(question_id)
-        if question is not None:
-            out.update({(question_id, kp.id): kp.text(lang) for kp in question.key_points})
     return out
 
 
