@@ -17,7 +17,15 @@ from interviewer.tui.interview import InterviewScreen
 from interviewer.tui.profile_review import ProfileReviewScreen
 from interviewer.tui.setup import SetupScreen
 from tests.hostile import Sandbox, sandbox  # noqa: F401
-from tests.tui_support import ANSWER, context, drive, saved, settle, type_answer
+from tests.tui_support import (
+    ANSWER,
+    context,
+    drive,
+    saved,
+    settle,
+    two_finished_sessions,
+    type_answer,
+)
 
 Script = Callable[[Pilot[int]], Awaitable[None]]
 
@@ -229,6 +237,7 @@ def test_an_unfinished_interview_is_offered_back_on_the_next_launch(tmp_path: Pa
 
 
 def test_nothing_is_offered_when_every_interview_ended(tmp_path: Path) -> None:
+    two_finished_sessions(tmp_path, "en")
     app = InterviewerApp(context(tmp_path))
 
     async def script(pilot: Pilot[int]) -> None:
