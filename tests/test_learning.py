@@ -349,8 +349,7 @@ def test_a_drill_graded_by_a_model_through_the_real_sdk(sandbox: Sandbox) -> Non
     with FakeOpenAI() as server:
         drill = sandbox.run(
             "review", "--plain", "--bank", str(bank_file(sandbox)), "--limit", "2", "--lang", "en",
-            "--provider", "openai", "--base-url", server.base_url, "--model", "fake-model",
-            stdin=f"{STRONG}\n.\n{wrong}\n.\n",
+            *server.cli_args, stdin=f"{STRONG}\n.\n{wrong}\n.\n",
         )  # fmt: skip
         graded = [s for s in server.chat_requests() if not FakeOpenAI.is_follow_up(s.body)]
     assert drill.code == 0, drill.err
