@@ -25,6 +25,7 @@ from tests.tui_support import (
     settle,
     two_finished_sessions,
     type_answer,
+    until,
 )
 
 Script = Callable[[Pilot[int]], Awaitable[None]]
@@ -226,6 +227,8 @@ def test_an_unfinished_interview_is_offered_back_on_the_next_launch(tmp_path: Pa
 
     async def script(pilot: Pilot[int]) -> None:
         screen = pilot.app.screen
+        assert isinstance(screen, SetupScreen)
+        await until(pilot, lambda: screen.unfinished is not None)  # the sessions are read on a worker thread
         offer = str(screen.query_one("#unfinished", Static).render())
         assert session_id in offer and "F7" in offer
         await pilot.press("f7")
@@ -241,6 +244,8 @@ def test_nothing_is_offered_when_every_interview_ended(tmp_path: Path) -> None:
     app = InterviewerApp(context(tmp_path))
 
     async def script(pilot: Pilot[int]) -> None:
+        await pilot.app.workers.wait_for_complete()  # the sessions read
+        await pilot.pause()
         assert not pilot.app.screen.query_one("#unfinished").display
         assert not pilot.app.screen.query_one("#resume").display
         await pilot.press("f7")  # does nothing

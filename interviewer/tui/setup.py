@@ -286,8 +286,11 @@ class SetupScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         speak(self, self.lang)
-        self._offer_resume()
-        # Counted again each time the screen shows: a drill or an interview just ended changes the cards.
+        # Both read again each time the screen shows (an interview just left or ended changes what is offered
+        # back, a drill the cards), off the screen's thread: each reads every transcript.
+        self.run_worker(
+            self._find_unfinished, thread=True, exclusive=True, group="unfinished", exit_on_error=False
+        )
         self.run_worker(self._count_due, thread=True, exclusive=True, group="due-cards", exit_on_error=False)
 
     def _count_due(self) -> DueCards:
@@ -309,6 +312,11 @@ class SetupScreen(Screen[None]):
             return DueCards(problem=line if "--rebuild" in line else self.t("rebuild", problem=line))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "unfinished" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            found = event.worker.result  # an error reading the sessions: nothing offered
+            self.unfinished = found if isinstance(found, SessionSummary) else None
+            self._show_unfinished()
+            return
         if event.worker.group != "due-cards":
             return
         if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, DueCards):
@@ -329,12 +337,13 @@ class SetupScreen(Screen[None]):
     def on_mount(self) -> None:
         # Enter starts at once with the choices shown; the form stays scrolled to its top.
         self.query_one("#start", Button).focus(scroll_visible=False)
+        self._show_unfinished()  # nothing offered until the sessions are read
 
-    def _offer_resume(self) -> None:
-        """An interview left unfinished (Ctrl+Q, a closed terminal) is offered back, not hidden in History."""
+    def _find_unfinished(self) -> SessionSummary | None:
+        """On a worker thread: the latest interview left unfinished (Ctrl+Q, a closed terminal) with an
+        answer or a draft in it, offered back rather than hidden in History."""
         found = self.context.store.latest_unfinished()
-        self.unfinished = found if found is not None and (found.answers or found.has_draft) else None
-        self._show_unfinished()
+        return found if found is not None and (found.answers or found.has_draft) else None
 
     def _show_unfinished(self) -> None:
         line = self.query_one("#unfinished", Static)
