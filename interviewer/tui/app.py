@@ -93,12 +93,21 @@ class Context:
         bank: Bank,
         settings: Settings,
         earlier: Mapping[str, list[EarlierAttempt]] | None = None,
+        sources: Mapping[str, str] | None = None,
     ) -> Engine:
-        """A new session of `plan`, kept to be checked on exit."""
+        """A new session of `plan`, kept to be checked on exit; `earlier` and `sources` as `session.start`
+        takes them."""
         from .. import session
 
         engine = session.start(
-            self.store, plan, bank, settings, self.backend_factory, self.session_ids, earlier
+            self.store,
+            plan,
+            bank,
+            settings,
+            self.backend_factory,
+            self.session_ids,
+            earlier=earlier,
+            sources=sources,
         )
         self.engines.append(engine)
         return engine
@@ -151,10 +160,7 @@ class Context:
         made = with_round(profile, bank, self._plan_for(choices), self.mix or Mix(), settings)
         if made is None:
             raise ValueError(f"{choices.profile}: nothing in it to ask about")
-        engine = self._open(made.plan, made.bank, settings)
-        for record in engine.transcript.records:
-            record.source = made.sources.get(record.question.id)
-        return engine
+        return self._open(made.plan, made.bank, settings, sources=made.sources)
 
     def start_plan(self, plan: Plan, earlier: Mapping[str, list[EarlierAttempt]] | None = None) -> Engine:
         """A new session of a plan the command line made (`--question`, `--retry`), with its bank and
