@@ -135,7 +135,7 @@ def _rebuild(args: argparse.Namespace) -> int:
             raise CliError(f"cannot replace {cards.path}: {exc.strerror or exc}", code=1) from None
         result = rebuild(cards, store)
     _report_skipped(result)
-    total, due = len(cards.cards()), cards.due_count(_tomorrow())
+    total, due = cards.summary()[0], cards.due_count(_tomorrow())
     print(
         f"rebuilt {cards.path} from {result.folded} transcript(s): {result.outcomes} key point outcome(s), "
         f"{total} card(s), {due} due today"
@@ -171,14 +171,13 @@ def _tomorrow() -> datetime:
 
 
 def _nothing_due(cards: CardStore, lang: Lang, after: bool = False) -> str:
-    every = cards.cards()
-    due_now = [c for c in every if c.due < _tomorrow()]
-    if due_now:
-        return pick(_TEXT, "still_due", lang, n=len(due_now))
-    if not every:
+    due = cards.due_count(_tomorrow())
+    if due:
+        return pick(_TEXT, "still_due", lang, n=due)
+    total, nxt = cards.summary()
+    if nxt is None:
         return pick(_TEXT, "no_cards", lang)
-    nxt = min(c.due for c in every).astimezone()
-    return pick(_TEXT, "done" if after else "none_due", lang, n=len(every), date=f"{nxt:%Y-%m-%d}")
+    return pick(_TEXT, "done" if after else "none_due", lang, n=total, date=f"{nxt.astimezone():%Y-%m-%d}")
 
 
 _TEXT: Phrases = {

@@ -291,6 +291,12 @@ class CardStore:
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM cards WHERE due < ?", (iso(before),)).fetchone()[0])
 
+    def summary(self) -> tuple[int, datetime | None]:
+        """How many cards there are, and when the next one is due (None without cards): from the index."""
+        with self._connect() as conn:
+            n, first = conn.execute("SELECT COUNT(*), MIN(due) FROM cards").fetchone()
+            return int(n), parse_time(first) if first else None
+
     def cards(self, due_before: datetime | None = None) -> list[CardRow]:
         """Cards, the most overdue first; only those due before `due_before` when it is given."""
         query = "SELECT * FROM cards"

@@ -305,8 +305,7 @@ class SetupScreen(Screen[None]):
             due = cards.due_count(end_of_day(ctx.now()))
             if due:
                 return DueCards(due=due)
-            every = cards.cards()
-            return DueCards(next_due=min((c.due for c in every), default=None))
+            return DueCards(next_due=cards.summary()[1])
         except LearningError as exc:
             line = one_line(str(exc))
             return DueCards(problem=line if "--rebuild" in line else self.t("rebuild", problem=line))
